@@ -1,0 +1,159 @@
+# Parapet top-level Makefile.
+#
+#   make          check/install host packages, build the hypervisor and the test guests
+#   make run      build, then boot Parapet in QEMU with the default guest (tests/hello)
+#   make test     build, then run every test: host unit tests, one guest per behaviour,
+#                 end-to-end boots; ends with "N passed, N failed"
+#   make debug    boot paused with a gdb stub and a ready gdbinit (build/gdbinit)
+#   make check-abi  regenerate docs/abi/table.md and check the ABI table against the code
+#
+# Objects are listed in the Kbuild files of each directory (obj-y += ...). Everything is
+# built out of tree, in $(BUILD).
+
+BUILD    ?= build
+CC       ?= gcc
+LD       ?= ld
+OBJCOPY  ?= objcopy
+NM       ?= nm
+PYTHON   ?= python3
+V        ?= 0
+Q        := $(if $(filter 1,$(V)),,@)
+
+all: deps hypervisor guests check-abi
+
+# ---- host packages ---------------------------------------------------------------------
+.PHONY: deps
+deps:
+	$(Q)scripts/deps.sh
+
+# The Xen public headers, and nothing else of /usr/include, are visible to freestanding
+# code through this directory.
+XEN_INC := $(BUILD)/include
+$(XEN_INC)/xen/xen.h: | deps
+	$(Q)mkdir -p $(XEN_INC) && ln -sfn /usr/include/xen $(XEN_INC)/xen
+
+# ---- flags -----------------------------------------------------------------------------
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wcast-align -Wpointer-arith -Wundef -Wvla -Wno-unused-parameter
+FREESTANDING := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+        -isystem $(shell $(CC) -print-file-name=include) -fno-stack-protector \
+        -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -mno-red-zone \
+        -mgeneral-regs-only -fno-strict-aliasing -I$(XEN_INC) -Ihypercall-abi
+
+HV_CFLAGS := $(FREESTANDING) $(WARN) -fpie -DHV_HOST -Ihypervisor/include
+HV_ASFLAGS := -D__ASSEMBLY__ -DHV_HOST -Ihypervisor/include -Ihypercall-abi
+
+GUEST_CFLAGS := $(FREESTANDING) $(WARN) -fno-pic -mcmodel=small -Itests/lib
+GUEST_ASFLAGS := -D__ASSEMBLY__ -Itests/lib -Ihypercall-abi -I$(XEN_INC)
+
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DHV_HOST_TEST \
+        -Ihypervisor/include -Ihypercall-abi -I$(XEN_INC) \
+        -fsanitize=address,undefined -fno-sanitize-recover=all
+
+# ---- Kbuild lists ----------------------------------------------------------------------
+# Read dir/Kbuild and prefix its entries with the directory.
+define read-kbuild
+$(eval obj-y :=)$(eval pure-y :=)$(eval lib-y :=)$(eval tests-y :=)$(eval unit-y :=)$(eval include $(1)/Kbuild)
+$(eval $(2)-obj := $(addprefix $(BUILD)/$(1)/,$(obj-y)))
+$(eval $(2)-pure := $(addprefix $(1)/,$(pure-y)))
+$(eval $(2)-lib := $(addprefix $(BUILD)/$(1)/,$(lib-y)))
+$(eval $(2)-tests := $(tests-y))
+$(eval $(2)-unit := $(unit-y))
+endef
+$(call read-kbuild,hypervisor,hv)
+$(call read-kbuild,tests,tst)
+
+# ---- hypervisor ------------------------------------------------------------------------
+HV_LDS := hypervisor/arch/x86_64/hypervisor.lds
+
+$(BUILD)/hypervisor/%.o: hypervisor/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/hypervisor/%.o: hypervisor/%.S $(XEN_INC)/xen/xen.h $(BUILD)/hypervisor/asm-offsets.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_ASFLAGS) -I$(BUILD)/hypervisor -I$(XEN_INC) -MMD -MP -c $< -o $@
+
+# Structure offsets for the entry assembly, generated from C (never literals).
+$(BUILD)/hypervisor/asm-offsets.h: hypervisor/arch/x86_64/asm-offsets.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HV_CFLAGS) -S $< -o $(BUILD)/hypervisor/asm-offsets.s
+	$(Q)scripts/gen-asm-offsets.sh $(BUILD)/hypervisor/asm-offsets.s > $@
+
+# Two-pass link: the second pass embeds a symbol table (placed after .text and
+# .rodata, so text addresses do not move) for the fault report's backtrace.
+$(BUILD)/hypervisor/parapet-pass1.elf: $(hv-obj) $(HV_LDS) $(BUILD)/hypervisor/symtab-empty.o
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	    -T $(HV_LDS) -o $@ $(hv-obj) $(BUILD)/hypervisor/symtab-empty.o
+$(BUILD)/hypervisor/symtab-empty.S:
+	@mkdir -p $(dir $@)
+	$(Q)scripts/gen-symtab.sh /dev/null > $@
+$(BUILD)/hypervisor/symtab.S: $(BUILD)/hypervisor/parapet-pass1.elf
+	$(Q)$(NM) -n $< | scripts/gen-symtab.sh - > $@
+$(BUILD)/hypervisor/symtab%.o: $(BUILD)/hypervisor/symtab%.S
+	$(Q)$(CC) -c $< -o $@
+$(BUILD)/hypervisor/parapet.elf: $(hv-obj) $(HV_LDS) $(BUILD)/hypervisor/symtab.o
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	    -T $(HV_LDS) -o $@ $(hv-obj) $(BUILD)/hypervisor/symtab.o
+	$(Q)scripts/check-symtab-stable.sh $(BUILD)/hypervisor/parapet-pass1.elf $@
+# What QEMU's -kernel loads: the flat image, found through the multiboot header's
+# address fields (see docs/decisions.md). The ELF above is for gdb and symbols.
+$(BUILD)/parapet.bin: $(BUILD)/hypervisor/parapet.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	@echo "  BUILT   $@"
+
+.PHONY: hypervisor
+hypervisor: deps $(BUILD)/parapet.bin
+
+# ---- test guests -----------------------------------------------------------------------
+GUEST_LDS := tests/lib/guest.lds
+$(BUILD)/tests/%.o: tests/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/tests/%.o: tests/%.S $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/tests/%.elf: $(BUILD)/tests/%/main.o $(tst-lib) $(GUEST_LDS)
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	    -T $(GUEST_LDS) -o $@ $(tst-lib) $(BUILD)/tests/$*/main.o
+
+GUEST_ELFS := $(foreach t,$(tst-tests),$(BUILD)/tests/$(t).elf)
+.PHONY: guests
+guests: deps $(GUEST_ELFS)
+
+# ---- host unit tests -------------------------------------------------------------------
+$(BUILD)/host/%.o: hypervisor/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+HOST_PURE := $(patsubst hypervisor/%,$(BUILD)/host/%,$(hv-pure))
+$(BUILD)/unit/%: tests/unit/%.c $(HOST_PURE) $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_PURE) -lcmocka
+UNIT_BINS := $(foreach t,$(tst-unit),$(BUILD)/unit/$(t))
+.PHONY: unit
+unit: deps $(UNIT_BINS)
+
+# ---- ABI table -------------------------------------------------------------------------
+.PHONY: check-abi
+check-abi:
+	$(Q)$(PYTHON) scripts/gen-abi.py --check --doc docs/abi/table.md
+
+# ---- running ---------------------------------------------------------------------------
+.PHONY: run test debug bench
+run: all
+	$(Q)scripts/parapet run $(BUILD)/tests/hello.elf
+
+test: all unit
+	$(Q)tests/run-tests.sh --build $(BUILD) --unit "$(UNIT_BINS)" --guests "$(tst-tests)"
+
+debug: all
+	$(Q)scripts/parapet debug $(BUILD)/tests/hello.elf
+
+bench:
+	@echo "make bench: the benchmark harness arrives with issue #4 (nothing is measured yet)." >&2
+	@exit 2
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
