@@ -9,7 +9,7 @@ echo '    .globl symtab_addrs, symtab_names, symtab_count'
 awk '
   $2 ~ /^[tTwW]$/ { addr[n] = $1; name[n] = $3; n++ }
   END {
-    print "symtab_count: .quad " n
+    print "symtab_count: .quad " (n + 0)
     print "symtab_addrs:"
     for (i = 0; i < n; i++) print "    .quad 0x" addr[i]
     print "symtab_names:"

@@ -14,6 +14,7 @@
 #define HV_DOMAIN_LAYOUT_H
 
 #include <stdint.h>
+#include <stdbool.h>
 
 struct layout_request {
     uint64_t virt_base;      /* from the ELF notes */
@@ -45,11 +46,21 @@ void layout_count_tables(uint64_t start, uint64_t end, uint64_t *nr_l3, uint64_t
 
 /*
  * Compute the layout. Returns 0, or -EINVAL with *why set when the request cannot be
- * met: region larger than nr_pages, kernel below virt_base, addresses not canonical or
- * reaching the hypervisor hole [0xFFFF800000000000, 0xFFFF880000000000), arithmetic
- * overflow.
+ * met: region larger than nr_pages, kernel below virt_base, virt_base not page aligned,
+ * addresses not canonical or reaching the hypervisor hole
+ * [0xFFFF800000000000, 0xFFFF880000000000), arithmetic overflow. module_pfn is 0 when
+ * there is no module. v_end is rounded to a 4 MiB boundary of the address (not of the
+ * offset from virt_base). 'why' may be NULL.
  */
 int layout_compute(const struct layout_request *req, struct layout *out, const char **why);
+
+/*
+ * Whether the whole bootstrap region [virt_base, v_end) lies under a single L2 table
+ * (one 1 GiB slot). Linux PV (virt_base 0xffffffff80000000) requires it: it keeps only
+ * the L2 under L4[511]/L3[510] (checklist 1.2 item 4). layout_compute does not enforce
+ * it; the builder may.
+ */
+bool layout_fits_one_l2(const struct layout *l);
 
 static inline uint64_t layout_pfn_to_va(const struct layout *l, uint64_t pfn)
 {

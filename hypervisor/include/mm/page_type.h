@@ -48,6 +48,8 @@ enum page_type {
 
 #define PGF_pinned     0x01u  /* an MMUEXT_PIN_* reference is held */
 #define PGF_xen_shared 0x02u  /* hypervisor-written page shared with its owner */
+#define PGF_was_writable 0x04u /* had a PGT_writable type since its last TLB flush: the
+                                * next page-table/seg_desc type flushes first (A1) */
 
 struct page_info {
     uint32_t count;       /* general references */
@@ -61,7 +63,7 @@ _Static_assert(sizeof(struct page_info) == 16, "page_info is 16 bytes");
 
 #define PAGE_COUNT_MAX 0x7FFFFFF0u
 
-/* What the pure logic needs from its surroundings. */
+/* What the pure logic needs from its surroundings. All hooks are mandatory. */
 struct mm_env {
     struct page_info *frames;                /* indexed by mfn */
     uint64_t nr_frames;                      /* mfn_valid(m) is m < nr_frames */
@@ -69,6 +71,28 @@ struct mm_env {
     void (*install_xen_slots)(uint64_t *l4); /* write slots 256..271 of a guest L4 */
     void (*flush_tlb)(void);                 /* local TLB flush */
 };
+
+/* A proven refcount inconsistency (a put without a matching get): a hypervisor bug, never
+ * reachable from guest input. The hypervisor implements it as a panic; the unit tests
+ * make it fail the test. The callers return without touching the counts if it returns.
+ * page_type.c holds a weak default (a trap), so unit tests that link the pure objects
+ * without using them need not define it. */
+void mm_bug(const char *why);
+
+/* The frame mfn if it is valid and owned by domain d (never a free or hypervisor
+ * frame), else NULL. */
+static inline struct page_info *mm_owned_frame(const struct mm_env *env, uint64_t mfn,
+                                               domid_t d)
+{
+    struct page_info *pg;
+
+    if (mfn >= env->nr_frames)
+        return 0;
+    pg = &env->frames[mfn];
+    if (pg->owner != d || pg->owner == DOMID_FREE_FRAME || pg->owner == DOMID_HV)
+        return 0;
+    return pg;
+}
 
 /* ---- references ---------------------------------------------------------------- */
 
@@ -112,8 +136,12 @@ void put_entry_refs(const struct mm_env *env, int level, uint64_t pte);
  * type_count > 0) with new_pte: checks and adjusts new_pte, takes its references,
  * writes, then drops the old entry's references. If old and new map the same frame and
  * differ only in A, D and software bits, no references move (the fast path, A2).
- * preserve_ad keeps the A/D bits of the old entry. Returns 0, -EINVAL or -EBUSY;
- * on error the entry is unchanged. */
+ * preserve_ad keeps the A/D bits of the old entry (ORed in when old and new are both
+ * present; an unmap stays exactly as written). Returns 0, -EINVAL or -EBUSY (a writable
+ * mapping of a frame typed page table/seg_desc, or a type conflict); on error the entry
+ * is unchanged. The entry is written with one 64-bit store, not a cmpxchg: an A/D bit
+ * that another CPU's hardware sets between the read and the store is lost (harmless for
+ * safety: refs depend only on the non-A/D bits). */
 int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned index,
               uint64_t new_pte, domid_t d, bool preserve_ad);
 

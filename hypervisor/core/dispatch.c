@@ -1,0 +1,56 @@
+/*
+ * Hypercall dispatch: the table generated from hypercall-abi/hypercalls.def (every
+ * slot filled; unimplemented ones answer -ENOSYS, logged once per domain and hypercall),
+ * and the entry from a guest syscall.
+ */
+#include "console.h"
+#include "domain.h"
+#include "errno.h"
+#include "hypercall.h"
+#include "lib.h"
+
+#define HC_FN_IMPL(name) hc_##name
+#define HC_FN_ENOSYS(name) NULL
+#define HC_FN_EXT(name) hc_##name
+#define HC(nr, name, nargs, status, test) [nr] = HC_FN_##status(name),
+static hypercall_fn *const hypercall_table[64] = {
+#include "hypercalls.def"
+};
+#undef HC
+
+#define HC(nr, name, nargs, status, test) [nr] = #name,
+static const char *const hypercall_names[64] = {
+#include "hypercalls.def"
+};
+#undef HC
+
+long hc_enosys(unsigned nr)
+{
+    struct domain *d = current_domain();
+    if (nr < 256 && !(d->enosys_logged[nr / 64] & (1ULL << (nr % 64)))) {
+        d->enosys_logged[nr / 64] |= 1ULL << (nr % 64);
+        printk("d%u: hypercall %u (%s) is not implemented: -ENOSYS\n", d->id, nr,
+               nr < 64 && hypercall_names[nr] ? hypercall_names[nr] : "unknown");
+    }
+    return -ENOSYS;
+}
+
+long hc_enosys_subop(const char *hypercall, unsigned nr, unsigned long subop)
+{
+    struct domain *d = current_domain();
+    unsigned key = (nr * 64 + (unsigned)(subop < 63 ? subop : 63)) % 4096;
+    if (!(d->enosys_subop_logged[key / 64] & (1ULL << (key % 64)))) {
+        d->enosys_subop_logged[key / 64] |= 1ULL << (key % 64);
+        printk("d%u: %s sub-op %lu is not implemented: -ENOSYS\n", d->id, hypercall, subop);
+    }
+    return -ENOSYS;
+}
+
+long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                  uint64_t a5)
+{
+    current_domain()->hypercalls++;
+    if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
+        return hc_enosys((unsigned)(nr < 256 ? nr : 255));
+    return hypercall_table[nr](a1, a2, a3, a4, a5);
+}

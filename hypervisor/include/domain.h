@@ -1,0 +1,94 @@
+/*
+ * Domains and virtual CPUs: what the hypervisor keeps per guest. A vCPU's guest
+ * register state lives in the frame at the top of the CPU's stack while it runs (one
+ * vCPU at a time for now); everything else is here.
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "xen-public.h"
+#include "cpu.h"
+#include "mm/page_type.h"
+
+#define MAX_VCPUS 1
+
+struct guest_trap {
+    uint64_t address;   /* 0 = no handler */
+    uint8_t  dpl;       /* lowest privilege allowed to raise it with int n */
+    bool     mask_events;
+};
+
+struct vcpu {
+    struct domain *domain;
+    unsigned id;
+    bool kernel_mode;                 /* guest kernel (true) or guest user mode */
+    uint64_t kernel_l4, user_l4;      /* MFNs; user_l4 0 = none */
+    uint64_t kernel_ss, kernel_sp;    /* stack_switch */
+    uint64_t gs_base_kernel, gs_base_user, fs_base;  /* while not loaded in MSRs */
+    struct guest_trap traps[256];
+    uint64_t event_callback, failsafe_callback, syscall_callback, syscall32_callback,
+             sysenter_callback, nmi_callback;
+    bool syscall_masks_events, failsafe_masks_events, syscall32_masks_events;
+    struct vcpu_info *vcpu_info;      /* hypervisor view (shared_info or registered) */
+    uint64_t vcpu_info_mfn;           /* registered page, or INVALID_MFN */
+    bool vcpu_info_registered;
+    uint64_t cr2;                     /* virtual CR2 */
+    bool fpu_ts;                      /* virtual CR0.TS */
+    uint64_t gdt_frames[14];
+    unsigned gdt_nr_frames, gdt_entries;
+    uint64_t ldt_base, ldt_entries;
+    uint64_t runstate_area;           /* guest VA, 0 = none */
+    struct vcpu_runstate_info runstate;
+};
+
+enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
+
+struct domain {
+    domid_t id;
+    char name[32];
+    enum domain_state state;
+    unsigned shutdown_reason;         /* SHUTDOWN_* */
+    char crash_reason[160];
+    uint64_t nr_pages, max_pages;
+    uint64_t first_mfn;               /* memory is one contiguous run for now */
+    uint64_t *p2m;                    /* hypervisor view of the guest's p2m list */
+    struct shared_info *shared_info;
+    uint64_t shared_info_mfn;
+    uint64_t start_info_va;
+    uint64_t vm_assist;
+    char cmdline[1024];
+    char console_line[256];           /* console_io text up to the next newline */
+    unsigned console_len;
+    uint64_t hypercalls, exceptions;  /* counters for the exit summary */
+    uint64_t enosys_logged[4];        /* bitmap of hypercall numbers already logged */
+    uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
+    struct vcpu vcpus[MAX_VCPUS];
+};
+
+static inline struct domain *current_domain(void) { return current_vcpu()->domain; }
+
+/* Kill the current domain for a reason a person can read, release it, run the next
+ * one. Never returns. This is how the hypervisor answers a guest it cannot trust to
+ * continue; it is never a host panic. */
+void domain_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* SCHEDOP_shutdown: stop the current domain with a Xen shutdown reason. */
+void domain_shutdown(unsigned reason) __attribute__((noreturn));
+/* Start the domains of the boot modules, one after another; never returns. */
+void domains_start(void) __attribute__((noreturn));
+
+/* The builder (domain/builder.c): make d runnable from a PV kernel image. */
+int domain_build(struct domain *d, const void *image, uint64_t size, const char *cmdline,
+                 const char **why);
+void domain_release_memory(struct domain *d);
+
+/* Switch the running vCPU between guest kernel and guest user mode: page tables and
+ * the two GS bases. */
+void toggle_guest_mode(struct vcpu *v);
+void vcpu_load_cr3(struct vcpu *v);
+
+/* vcpu_info helpers. */
+static inline uint8_t *upcall_mask(struct vcpu *v) { return &v->vcpu_info->evtchn_upcall_mask; }
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * mmu_update: a batch of requests, each "write this value at this machine address"
+ * (ptr[1:0] = command). A write into a frame that is a page table of level n is a
+ * validated update of one entry (mod_entry: references taken for the new entry before
+ * the old one's are dropped); a write into an ordinary frame of the domain is a plain
+ * store while it holds a writable type reference; MMU_MACHPHYS_UPDATE sets the M2P
+ * entry of one of the domain's frames. The batch stops at the first error; *done says
+ * how many requests were applied.
+ */
+#include "domain.h"
+#include "errno.h"
+#include "guest_access.h"
+#include "hypercall.h"
+#include "mm.h"
+
+#define MMU_UPDATE_MAX 65536   /* per call: bounds the time one call holds the CPU (A7) */
+
+static long normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool preserve_ad)
+{
+    uint64_t maddr = ptr & ~3ULL;
+    uint64_t mfn = maddr >> PAGE_SHIFT;
+    if (maddr & 7)
+        return -EINVAL;
+    struct page_info *pg = mm_owned_frame(&hv_mm_env, mfn, d->id);
+    if (!pg)
+        return -EINVAL;
+    unsigned index = (unsigned)((maddr & (PAGE_SIZE - 1)) / 8);
+    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
+        return mod_entry(&hv_mm_env, mfn, pg->type, index, val, d->id, preserve_ad);
+    /* An ordinary frame: writable only while nothing else types it. */
+    if (pg->flags & PGF_xen_shared)
+        return -EINVAL;
+    if (get_page_type(&hv_mm_env, mfn, PGT_writable, d->id))
+        return -EINVAL;
+    ((volatile uint64_t *)mfn_to_virt(mfn))[index] = val;
+    put_page_type(&hv_mm_env, mfn);
+    return 0;
+}
+
+static long machphys_update(struct domain *d, uint64_t ptr, uint64_t val)
+{
+    uint64_t mfn = ptr >> PAGE_SHIFT;
+    if (!mm_owned_frame(&hv_mm_env, mfn, d->id))
+        return -EINVAL;
+    if (val >= d->max_pages && val != INVALID_M2P_ENTRY)
+        return -EINVAL;
+    m2p[mfn] = val;
+    return 0;
+}
+
+long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom,
+                   uint64_t a5)
+{
+    struct domain *d = current_domain();
+    long rc = 0;
+    uint64_t i;
+    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != d->id)
+        return -ESRCH;
+    if (count > MMU_UPDATE_MAX)
+        return -EINVAL;
+    for (i = 0; i < count && !rc; i++) {
+        struct mmu_update req;
+        if (copy_from_guest(&req, reqs + i * sizeof(req), sizeof(req))) {
+            rc = -EFAULT;
+            break;
+        }
+        switch (req.ptr & 3) {
+        case MMU_NORMAL_PT_UPDATE:
+            rc = normal_update(d, req.ptr, req.val, false);
+            break;
+        case MMU_PT_UPDATE_PRESERVE_AD:
+            rc = normal_update(d, req.ptr, req.val, true);
+            break;
+        case MMU_MACHPHYS_UPDATE:
+            rc = machphys_update(d, req.ptr, req.val);
+            break;
+        default:
+            rc = hc_enosys_subop("mmu_update", __HYPERVISOR_mmu_update, req.ptr & 3);
+        }
+        if (rc)
+            break;
+    }
+    if (pdone) {
+        unsigned int done = (unsigned int)i;
+        if (copy_to_guest(pdone, &done, sizeof(done)))
+            return -EFAULT;
+    }
+    return rc;
+}
