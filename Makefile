@@ -84,7 +84,7 @@ $(BUILD)/hypervisor/asm-offsets.h: hypervisor/arch/x86_64/asm-offsets.c $(XEN_IN
 $(BUILD)/hypervisor/parapet-pass1.elf: $(hv-obj) $(HV_LDS) $(BUILD)/hypervisor/symtab-empty.o
 	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	    -T $(HV_LDS) -o $@ $(hv-obj) $(BUILD)/hypervisor/symtab-empty.o
-$(BUILD)/hypervisor/symtab-empty.S:
+$(BUILD)/hypervisor/symtab-empty.S: scripts/gen-symtab.sh
 	@mkdir -p $(dir $@)
 	$(Q)scripts/gen-symtab.sh /dev/null > $@
 $(BUILD)/hypervisor/symtab.S: $(BUILD)/hypervisor/parapet-pass1.elf

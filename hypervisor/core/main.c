@@ -18,6 +18,16 @@
 
 void hv_main(uint32_t magic, uint32_t mbi);
 
+/* "debug_fault" on the hypervisor command line: fault on purpose once the IDT is up,
+ * so tests/e2e/fault-report.sh can check the fault report end to end. Not inlined, so
+ * the backtrace names it. */
+static void __attribute__((noinline)) debug_planted_fault(void)
+{
+    volatile uint64_t *bad = (volatile uint64_t *)0x0000000000dead00ULL;
+    printk("debug_fault: reading unmapped address %p on purpose\n", (void *)bad);
+    (void)*bad;
+}
+
 void mm_bug(const char *why)
 {
     panic("page reference counts are inconsistent: %s", why);
@@ -64,6 +74,9 @@ void hv_main(uint32_t magic, uint32_t mbi)
     tsc_calibrate();
     stage(6, "time: TSC %lu.%03lu MHz\n", (unsigned long)(tsc_khz / 1000),
           (unsigned long)(tsc_khz % 1000));
+
+    if (cmdline_has("debug_fault"))
+        debug_planted_fault();
 
     if (!boot_info.nr_modules) {
         printk("no domain to run: give a guest kernel as a boot module "

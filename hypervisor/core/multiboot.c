@@ -23,9 +23,22 @@ struct mb_mmap { uint32_t size; uint64_t base, length; uint32_t type; } __attrib
 
 struct boot_info boot_info;
 
+/* Loader strings can sit in memory the hypervisor reuses (QEMU puts them just after the
+ * image): copy them into this pool while parsing. Too long a string is cut. */
+static char string_pool[4096];
+static size_t pool_used;
+
 static const char *phys_string(uint32_t pa)
 {
-    return pa ? (const char *)maddr_to_virt(pa) : "";
+    if (!pa)
+        return "";
+    char *dst = &string_pool[pool_used];
+    size_t room = sizeof(string_pool) - pool_used;
+    if (room < 2)
+        return "";
+    size_t n = strlcpy(dst, (const char *)maddr_to_virt(pa), room);
+    pool_used += MIN(n, room - 1) + 1;
+    return dst;
 }
 
 const char *multiboot_parse(uint32_t magic, uint64_t mbi_pa)

@@ -159,6 +159,8 @@ exec_user:
 /* User mode from here: call fn, then hand its result (RAX) back through int $0x20. */
 exec_user_tramp:
     call  *%rax
+    .globl exec_user_int
+exec_user_int:                           /* traps.c recognises a #GP here too */
     int   $VEC_RET2KERN
     ud2
 

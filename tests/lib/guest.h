@@ -69,12 +69,20 @@ void set_syscall_hook(syscall_hook_t fn);
 unsigned long exec_user(unsigned long (*fn)(void));
 /* The CS that the int $0x20 frame ending the last exec_user() carried. */
 extern uint16_t exec_user_last_cs;
+/*
+ * True if the last exec_user() came back through a #GP at its int $0x20 instead of the
+ * trap itself. That happens on Xen under QEMU TCG < 9.0, whose #GP error code for a
+ * software interrupt is vector*16+2 instead of vector*8+2, so Xen decodes the wrong
+ * vector (QEMU commit "target/i386: Fix #GP error code for INT instructions").
+ */
+extern bool exec_user_via_gp;
 
 /* CR2 of the last #PF, as the hypervisor wrote it in vcpu_info (0 before shared_info). */
 unsigned long read_vcpu_cr2(void);
 
 /* entry.S symbols. */
 extern char vector_stubs[], entry_event[], entry_failsafe[], entry_syscall[];
+extern char exec_user_int[];
 extern char boot_stack_top[], kernel_stack_top[], user_stack_top[];
 void exec_user_return(unsigned long result) __noreturn;
 

@@ -47,6 +47,7 @@ extern unsigned long exec_user_ksp;
 
 volatile struct probe_record probe_last;
 uint16_t exec_user_last_cs;
+bool exec_user_via_gp;
 
 static vector_handler_t vector_handlers[NR_VECTOR_STUBS];
 static syscall_hook_t syscall_hook;
@@ -189,6 +190,16 @@ void do_exception(struct cpu_regs *regs)
     case VEC_RET2KERN:
         if ((regs->cs & 3) == 3 && exec_user_ksp) {
             exec_user_last_cs = regs->cs;
+            exec_user_via_gp = false;
+            exec_user_return(regs->rax);
+        }
+        break;
+    case X86_GP:
+        /* int $0x20 turned into #GP (see exec_user_via_gp): the return all the same. */
+        if ((regs->cs & 3) == 3 && exec_user_ksp && (regs->error_code & 3) == 2 &&
+            regs->rip == (unsigned long)exec_user_int) {
+            exec_user_last_cs = regs->cs;
+            exec_user_via_gp = true;
             exec_user_return(regs->rax);
         }
         break;

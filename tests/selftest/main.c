@@ -9,6 +9,12 @@
  * sequence, then compares what the handler saw (vector, error code, RIP, CS) with the
  * architectural answer. Subtests are the cases[] table below.
  *
+ * Known platform bug: QEMU TCG before 9.0 reports a software interrupt that fails its DPL
+ * check as #GP(vector*16+2), not #GP(vector*8+2); Xen trusts that error code and decodes
+ * the wrong vector. When run-tests.sh --xen adds the word "xen-reference" to the command
+ * line, that signature is a warning (Xen is the reference, not the test subject);
+ * otherwise it is a failure: the hypervisor must read the vector from the instruction.
+ *
  * Cannot detect: events delivered with a wrong saved upcall mask or RFLAGS (only CS, RIP,
  * vector and error code are compared); a hypervisor that runs "user mode" with kernel
  * privileges but reports RPL 3 (we only see the frame); a console that accepts writes but
@@ -22,6 +28,21 @@ const char test_title[] = "selftest: the test framework and the PV basics it use
 #define RAX_MAGIC       0x600df00dcafe1234UL
 
 static uint8_t ro_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+/* True (and recorded) if e is the QEMU "#GP(vector*16+2)" signature for int $vec. */
+static bool softint_quirk(const char *what, exinfo_t e, unsigned int vec)
+{
+    if (e != EXINFO(X86_GP, vec << 4 | 2))
+        return false;
+    if (cmdline_flag("xen-reference"))
+        test_warning("%s: #GP[%04x] = vector*16+2, the QEMU TCG < 9.0 error code that Xen "
+                     "decodes as vector 0x%x: case not checked on the reference", what,
+                     vec << 4 | 2, vec << 1);
+    else
+        test_failure("%s: #GP[%04x] = vector*16+2 (QEMU TCG < 9.0): the hypervisor must "
+                     "take the vector from the int instruction", what, vec << 4 | 2);
+    return true;
+}
 
 /* ---- console ------------------------------------------------------------------------- */
 
@@ -113,20 +134,26 @@ static long install_soft_int(void)
     return HYPERVISOR_set_trap_table((unsigned long)ti);
 }
 
-/* int $0x21 with RAX = in; returns RAX afterwards and the address after the int. */
-static unsigned long do_soft_int(unsigned long in, unsigned long *after)
+/*
+ * int $0x21 with RAX = in; returns RAX afterwards, the address after the int, and in
+ * *e the exception the int raised instead of being delivered (EXINFO_NONE normally).
+ */
+static unsigned long do_soft_int(unsigned long in, unsigned long *after, exinfo_t *e)
 {
     unsigned long rax = in;
 
-    __asm__ volatile("lea 1f(%%rip), %1\n\t"
-                     "int $" STR(VEC_TEST) "\n1:\n"
+    probe_reset();
+    __asm__ volatile("lea 2f(%%rip), %1\n"
+                     "1: int $" STR(VEC_TEST) "\n2:\n\t" EXTABLE_ENTRY("1b", "2b")
                      : "+a"(rax), "=&r"(*after) : : "memory");
+    *e = probe_last.info;
     return rax;
 }
 
 static void test_soft_int_kernel(void)
 {
     unsigned long rax, after;
+    exinfo_t e;
     long rc = install_soft_int();
 
     if (rc) {
@@ -135,7 +162,11 @@ static void test_soft_int_kernel(void)
     }
     soft_int_hits = 0;
     soft_int_bump_rax = false;
-    rax = do_soft_int(RAX_MAGIC, &after);
+    rax = do_soft_int(RAX_MAGIC, &after, &e);
+    if (softint_quirk("int $0x21 from kernel mode", e, VEC_TEST))
+        return;
+    if (!expect_exinfo("int $0x21 from kernel mode", e, EXINFO_NONE))
+        return;
     if (soft_int_hits != 1) {
         test_failure("int $0x21 from kernel mode: handler ran %u times", soft_int_hits);
         return;
@@ -150,11 +181,37 @@ static void test_soft_int_kernel(void)
         test_failure("rax after iret is %lx, expected %lx (preserved)", rax, RAX_MAGIC);
 
     soft_int_bump_rax = true;
-    rax = do_soft_int(RAX_MAGIC, &after);
+    rax = do_soft_int(RAX_MAGIC, &after, &e);
     soft_int_bump_rax = false;
     if (rax != RAX_MAGIC + 1)
         test_failure("rax after iret is %lx, expected %lx (set in the frame)", rax,
                      RAX_MAGIC + 1);
+}
+
+/* ---- RAX, RCX, R11: the registers only the iret frame carries back ----------------- */
+
+static bool ud_bump_handler(struct cpu_regs *regs)
+{
+    regs->rip += 2;             /* skip the ud2 */
+    regs->rax += 1;
+    regs->rcx += 2;
+    regs->r11 += 3;
+    return true;
+}
+
+static void test_iret_frame_regs(void)
+{
+    unsigned long rax = 0xa0a0, rcx = 0xc0c0, r11;
+
+    set_vector_handler(X86_UD, ud_bump_handler);
+    __asm__ volatile("mov $0xb0b0, %%r11\n\t"
+                     "ud2\n\t"
+                     "mov %%r11, %[r11]"
+                     : "+a"(rax), "+c"(rcx), [r11] "=r"(r11) : : "r11", "memory");
+    set_vector_handler(X86_UD, NULL);
+    if (rax != 0xa0a1 || rcx != 0xc0c2 || r11 != 0xb0b3)
+        test_failure("after iret rax/rcx/r11 = %lx/%lx/%lx, expected a0a1/c0c2/b0b3 "
+                     "(the values in the frame)", rax, rcx, r11);
 }
 
 /* ---- user mode ------------------------------------------------------------------------ */
@@ -175,6 +232,9 @@ static void test_exec_user(void)
     if ((exec_user_last_cs & 3) != 3)
         test_failure("int $0x20 frame CS %x: RPL should be 3 (user mode)",
                      exec_user_last_cs);
+    if (exec_user_via_gp)
+        softint_quirk("int $0x20 from user mode", EXINFO(X86_GP, VEC_RET2KERN << 4 | 2),
+                      VEC_RET2KERN);
 }
 
 static unsigned long user_soft_int(void)
@@ -193,6 +253,8 @@ static void test_soft_int_user(void)
     }
     soft_int_hits = 0;
     e = exec_user(user_soft_int);
+    if (softint_quirk("int $0x21 from user mode", e, VEC_TEST))
+        return;
     /* DPL 1 < CPL 3: #GP with the IDT error code (vector << 3 | 2). */
     expect_exinfo("int $0x21 from user mode", e, EXINFO(X86_GP, VEC_TEST << 3 | 2));
     if (soft_int_hits)
@@ -289,6 +351,7 @@ static const struct {
     { "#PF error code 0 and CR2 for kernel reads of unmapped VAs", test_pf_null },
     { "#BP from int3", test_int3 },
     { "trap 0x21 DPL 1 from kernel mode, RAX through the iret frame", test_soft_int_kernel },
+    { "RAX, RCX and R11 come back from the iret frame", test_iret_frame_regs },
     { "exec_user runs in user mode and returns", test_exec_user },
     { "user-mode int $0x21 (DPL 1) gives #GP", test_soft_int_user },
     { "user-mode syscall reaches the syscall callback", test_syscall_user },
