@@ -19,7 +19,10 @@ PYTHON   ?= python3
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: deps hypervisor guests check-abi
+all: deps hypervisor guests
+
+# Keep intermediate objects of chained rules (guests, unit tests) between builds.
+.SECONDARY:
 
 # ---- host packages ---------------------------------------------------------------------
 .PHONY: deps
@@ -142,7 +145,7 @@ check-abi:
 run: all
 	$(Q)scripts/parapet run $(BUILD)/tests/hello.elf
 
-test: all unit
+test: all unit check-abi
 	$(Q)tests/run-tests.sh --build $(BUILD) --unit "$(UNIT_BINS)" --guests "$(tst-tests)"
 
 debug: all

@@ -75,7 +75,7 @@ run_unit() {
   log=$logs/$(basename "$bin").log
   if [[ ! -x $bin ]]; then fail "$name" "binary $bin not found (build it with 'make unit')"; return; fi
   out=$(mktemp) err=$(mktemp)
-  timeout -k 5 300 "$bin" > "$out" 2> "$err" < /dev/null
+  ( timeout -k 5 300 "$bin" > "$out" 2> "$err" < /dev/null ) 2> /dev/null
   st=$?
   cat "$out" "$err" > "$log"
   while IFS= read -r line; do
@@ -235,6 +235,7 @@ run_guest() {
     if [[ ! -f $after_elf ]]; then fail "$name" "AFTER guest $after_elf not found"; return; fi
   fi
 
+  rm -f "$log" "$errf"
   if [[ -n $xen_image ]]; then
     local module="$elf ${cmdline:+${cmdline//,/,,} }xen-reference"
     boot_xen "$timeout" "$log" "$errf" "$module"
