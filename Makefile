@@ -56,12 +56,13 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DHV_HOST_TEST 
 # ---- Kbuild lists ----------------------------------------------------------------------
 # Read dir/Kbuild and prefix its entries with the directory.
 define read-kbuild
-$(eval obj-y :=)$(eval pure-y :=)$(eval lib-y :=)$(eval tests-y :=)$(eval unit-y :=)$(eval include $(1)/Kbuild)
+$(eval obj-y :=)$(eval pure-y :=)$(eval lib-y :=)$(eval tests-y :=)$(eval unit-y :=)$(eval e2e-y :=)$(eval include $(1)/Kbuild)
 $(eval $(2)-obj := $(addprefix $(BUILD)/$(1)/,$(obj-y)))
 $(eval $(2)-pure := $(addprefix $(1)/,$(pure-y)))
 $(eval $(2)-lib := $(addprefix $(BUILD)/$(1)/,$(lib-y)))
 $(eval $(2)-tests := $(tests-y))
 $(eval $(2)-unit := $(unit-y))
+$(eval $(2)-e2e := $(addprefix $(1)/e2e/,$(addsuffix .sh,$(e2e-y))))
 endef
 $(call read-kbuild,hypervisor,hv)
 $(call read-kbuild,tests,tst)
@@ -146,7 +147,8 @@ run: all
 	$(Q)scripts/parapet run $(BUILD)/tests/hello.elf
 
 test: all unit check-abi
-	$(Q)tests/run-tests.sh --build $(BUILD) --unit "$(UNIT_BINS)" --guests "$(tst-tests)"
+	$(Q)tests/run-tests.sh --build $(BUILD) --unit "$(UNIT_BINS)" --guests "$(tst-tests)" \
+	    --e2e "$(tst-e2e)"
 
 debug: all
 	$(Q)scripts/parapet debug $(BUILD)/tests/hello.elf

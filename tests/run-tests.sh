@@ -6,7 +6,10 @@
 # the reference implementation) and judged by their "Test result: X" lines.
 #
 #   tests/run-tests.sh --build DIR --unit "BIN..." --guests "NAME..." [--xen XENIMAGE]
-#                      [--only NAME]
+#                      [--only NAME] [--e2e "SCRIPT..."]
+#
+# --e2e runs end-to-end scripts (tests/e2e/*.sh) with BUILD and LOGDIR exported: exit 0
+# passes, 77 skips, anything else fails. They need Parapet, so --xen leaves them out.
 #
 # Per-test options live in tests/<name>/test.conf (KEY=value lines, all optional):
 #   CATEGORY       functional | adversarial | selftest | e2e       (default functional)
@@ -29,9 +32,9 @@ tests_dir=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$tests_dir/.." && pwd)
 launcher=${PARAPET_LAUNCHER:-$root/scripts/parapet}
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-build="" unit_bins="" guest_names="" xen_image="" only=""
+build="" unit_bins="" guest_names="" xen_image="" only="" e2e_scripts=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --build)  build=${2:?--build needs a directory}; shift 2 ;;
@@ -39,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --guests) guest_names=${2-}; shift 2 ;;
     --xen)    xen_image=${2:?--xen needs a Xen image}; shift 2 ;;
     --only)   only=${2:?--only needs a test name}; shift 2 ;;
+    --e2e)    e2e_scripts=${2-}; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run-tests: unknown argument '$1'" >&2; usage ;;
   esac
@@ -106,6 +110,21 @@ run_unit() {
   elif [[ $nfail -gt 0 ]]; then
     show_log "$log"
   fi
+}
+
+# ---- end-to-end scripts ------------------------------------------------------------------
+run_e2e() {
+  local script=$1 name st out
+  name=e2e/$(basename "$script" .sh)
+  if [[ ! -f $script ]]; then fail "$name" "script $script not found"; return; fi
+  out=$(BUILD=$build LOGDIR=$logs timeout -k 5 600 bash "$script" 2>&1 < /dev/null)
+  st=$?
+  case $st in
+    0) pass "$name" ;;
+    77) skip "$name" "$(tail -n 1 <<< "$out")" ;;
+    *) fail "$name" "exit status $st"
+       [[ -n $out ]] && tail -n 10 <<< "$out" | sed 's/^/    | /' ;;
+  esac
 }
 
 # ---- test.conf ---------------------------------------------------------------------------
@@ -331,6 +350,13 @@ for name in $guest_names; do
   matched=1
   run_guest "$name"
 done
+if [[ -z $xen_image ]]; then
+  for script in $e2e_scripts; do
+    selected "$(basename "$script" .sh)" || continue
+    matched=1
+    run_e2e "$script"
+  done
+fi
 if [[ -n $only && $matched -eq 0 ]]; then
   echo "run-tests: --only $only matches no unit binary or guest test" >&2
 fi

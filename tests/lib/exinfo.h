@@ -1,10 +1,9 @@
 /*
  * Exception probes: run one instruction (or one raw hypercall) and learn which exception
- * it raised, if any. Each probe puts an entry { instruction, resume address } in the
- * .extable section; when that instruction faults, do_exception() (traps.c) records the
- * vector, error code, RIP, CS and CR2 in probe_last and resumes after it. Trap-type
- * events (#DB, #BP, software interrupts) match on the resume address instead.
- * Probes work in kernel mode and, through exec_user(), in user mode.
+ * it raised, if any. Each probe adds an .extable entry { instruction, resume address };
+ * do_exception() (traps.c) records vector, error code, RIP, CS and CR2 in probe_last and
+ * resumes. Trap-type events (#DB, #BP, int n) match on the resume address instead.
+ * Probes work in kernel mode and, inside exec_user(), in user mode.
  */
 #ifndef PARAPET_TEST_EXINFO_H
 #define PARAPET_TEST_EXINFO_H

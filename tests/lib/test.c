@@ -74,7 +74,7 @@ void test_exit(void)
     unsigned int i;
 
     if (nr_reasons) {
-        printk("Reasons (%u):\n", nr_reasons + nr_dropped);
+        printk("Recorded (%u):\n", nr_reasons + nr_dropped);
         for (i = 0; i < nr_reasons; i++)
             printk("  %s\n", reasons[i]);
         if (nr_dropped)
