@@ -7,7 +7,8 @@ source of hypercall numbers, dispatch, guest wrappers and this document. The che
   - every hc_<name>() handler defined in hypervisor/ has an IMPL or EXT row;
   - every IMPL/EXT row (hypercall or sub-op) names a test that exists
     (tests/<test>/main.c or tests/unit/<test>.c) and that test is listed in tests/Kbuild;
-  - a family with a sub-op table has an IMPL hypercall row.
+  - a family with a sub-op table has an IMPL hypercall row;
+  - every IMPL/EXT hypercall has its reference section "## `name`" in docs/abi/<page>.md.
 Usage: gen-abi.py --check [--doc OUT]   (exit 1 with one line per problem)
 """
 import argparse
@@ -46,6 +47,17 @@ def test_exists(test):
     return (ROOT / "tests" / test / "main.c").exists() or (ROOT / "tests/unit" / f"{test}.c").exists()
 
 
+def doc_sections():
+    """hypercall name -> docs/abi page that documents it ("## `name`")."""
+    found = {}
+    for path in sorted((ROOT / "docs/abi").glob("*.md")):
+        if path.name in ("table.md", "README.md"):
+            continue
+        for name in re.findall(r'^## `(\w+)`', path.read_text(), re.M):
+            found[name] = path.name
+    return found
+
+
 def handlers_in_code():
     found = set()
     for path in (ROOT / "hypervisor").rglob("*.c"):
@@ -74,6 +86,10 @@ def check(rows, subops):
             problems.append(f"hypercall {r['name']}: row says {r['status']} but hc_{r['name']}() is not defined")
     for h in sorted(handlers - {r["name"] for r in rows if r["status"] in ("IMPL", "EXT")}):
         problems.append(f"handler hc_{h}() has no IMPL/EXT row in hypercall-abi/hypercalls.def")
+    docs = doc_sections()
+    for r in rows:
+        if r["status"] in ("IMPL", "EXT") and r["name"] not in docs:
+            problems.append(f"hypercall {r['name']}: no reference section '## `{r['name']}`' in docs/abi/*.md")
     for fam in subops:
         if fam not in names or names[fam]["status"] == "ENOSYS":
             if any(s["status"] == "IMPL" for s in subops[fam]):
@@ -88,10 +104,12 @@ def doc(rows, subops):
            "`hypercall-abi/subops/*.def`: do not edit. IMPL = implemented, ENOSYS = answers",
            "-ENOSYS and is logged once per domain, EXT = Parapet extension.",
            "",
-           "| nr | hypercall | args | status | test |",
-           "|---:|---|---:|---|---|"]
+           "| nr | hypercall | args | status | test | reference |",
+           "|---:|---|---:|---|---|---|"]
+    docs = doc_sections()
     for r in rows:
-        out.append(f'| {r["nr"]} | `{r["name"]}` | {r["nargs"]} | {r["status"]} | {r["test"]} |')
+        ref = f'[{docs[r["name"]]}]({docs[r["name"]]})' if r["name"] in docs else ""
+        out.append(f'| {r["nr"]} | `{r["name"]}` | {r["nargs"]} | {r["status"]} | {r["test"]} | {ref} |')
     for fam, ss in subops.items():
         out += ["", f"## {fam} sub-operations", "", "| sub-op | value | status | test |", "|---|---|---|---|"]
         for s in ss:
