@@ -50,7 +50,7 @@ static long register_callback(struct vcpu *v, unsigned type, unsigned flags, uin
     case CALLBACKTYPE_sysenter: v->sysenter_callback = addr; return 0;
     case CALLBACKTYPE_nmi:      v->nmi_callback = addr; return 0;
     }
-    return -EINVAL;
+    return -ENOSYS;           /* an unknown type, as in Xen */
 }
 
 long hc_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t a4,
@@ -78,11 +78,18 @@ static long cb_unregister(uint64_t arg)
     struct callback_unregister u;
     if (copy_from_guest(&u, arg, sizeof(u)))
         return -EFAULT;
-    if (u.type == CALLBACKTYPE_nmi) {
+    switch (u.type) {
+    case CALLBACKTYPE_nmi:
         current_vcpu()->nmi_callback = 0;
         return 0;
+    case CALLBACKTYPE_event:
+    case CALLBACKTYPE_failsafe:
+    case CALLBACKTYPE_syscall:
+    case CALLBACKTYPE_syscall32:
+    case CALLBACKTYPE_sysenter:
+        return -EINVAL;       /* these cannot be unregistered, as in Xen */
     }
-    return -EINVAL;   /* the others cannot be unregistered, as in Xen */
+    return -ENOSYS;           /* an unknown type */
 }
 
 typedef long cb_fn(uint64_t arg);

@@ -2,7 +2,8 @@
  * console_io: a domain's text to the serial console, one "(dN) " prefix per line, and
  * serial input back. Text is buffered to the end of a line; a domain that ends mid-line
  * has its last partial line flushed (console_flush), so nothing it printed is lost.
- * Policy: a bad buffer pointer is -EFAULT; text already taken stays printed.
+ * Policy: a bad buffer pointer is -EFAULT; text already taken stays printed. A read of
+ * more than INT_MAX bytes is -E2BIG (its result must fit an int), as in Xen.
  */
 #include "console.h"
 #include "domain.h"
@@ -55,6 +56,8 @@ static long console_read(uint64_t count, uint64_t buf)
 {
     long n = 0;
     int c;
+    if (count > INT32_MAX)
+        return -E2BIG;        /* as Xen: the byte count must fit the int result */
     while ((uint64_t)n < count && (c = serial_getc_nonblock()) >= 0) {
         char ch = (char)c;
         if (copy_to_guest(buf + (uint64_t)n, &ch, 1))

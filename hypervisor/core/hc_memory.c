@@ -9,6 +9,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "lib.h"
 
 /* memory_op cmd bits 6 and up carry a continuation start extent (Xen internal). */
 #define MEMOP_EXTENT_SHIFT 6
@@ -45,13 +46,12 @@ static long mem_memory_map(uint64_t arg)
     struct domain *d = current_domain();
     if (copy_from_guest(&map, arg, sizeof(map)))
         return -EFAULT;
-    if (map.nr_entries < 1)
-        return -EINVAL;
     struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e820 = {
         0, d->nr_pages << PAGE_SHIFT, 1 };
-    if (copy_to_guest((uint64_t)map.buffer.p, &e820, sizeof(e820)))
+    /* As Xen: copy min(room, entries) entries; a buffer with no room gets none. */
+    map.nr_entries = MIN(map.nr_entries, 1u);
+    if (map.nr_entries && copy_to_guest((uint64_t)map.buffer.p, &e820, sizeof(e820)))
         return -EFAULT;
-    map.nr_entries = 1;
     return copy_to_guest(arg, &map, sizeof(map)) ? -EFAULT : 0;
 }
 

@@ -35,27 +35,29 @@ long hc_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
 }
 
 /* Load a user %gs selector without losing the hypervisor's GS base: the selector
- * load sets GS_BASE from the descriptor, which becomes the guest's user GS base. */
+ * load sets GS_BASE from the descriptor, which becomes the guest's user GS base. A
+ * selector that cannot be loaded leaves the null selector and still succeeds, as in Xen
+ * (Linux BUG()s when this hypercall fails; callers compare %gs to check). */
 static long load_user_gs_selector(struct vcpu *v, uint16_t sel)
 {
     uint64_t ours = rdmsr(MSR_GS_BASE);
-    long rc = 0;
+    bool faulted = false;
     __asm__ volatile("1: mov %w1, %%gs\n"
                      "2:\n"
                      ".pushsection .fixup_text, \"ax\"\n"
-                     "3: mov %2, %0\n"
+                     "3: movb $1, %0\n"
                      "   jmp 2b\n"
                      ".popsection\n"
                      ".pushsection .extable, \"a\"\n"
                      ".balign 8\n"
                      ".quad 1b, 3b\n"
                      ".popsection"
-                     : "+r"(rc) : "r"(sel), "i"(-EINVAL));
-    if (rc)
+                     : "+r"(faulted) : "r"(sel));
+    if (faulted)
         __asm__ volatile("mov %w0, %%gs" :: "r"(0));
     v->gs_base_user = rdmsr(MSR_GS_BASE);
     wrmsr(MSR_GS_BASE, ours);
-    return rc;
+    return 0;
 }
 
 long hc_set_segment_base(uint64_t which, uint64_t base, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -88,10 +90,11 @@ static const unsigned char vm_assist_status[] = {
 long hc_vm_assist(uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
 {
     struct domain *d = current_domain();
-    if (cmd != VMASST_CMD_enable && cmd != VMASST_CMD_disable)
-        return -EINVAL;
+    /* Xen's order: an unknown type is -EINVAL, then an unknown command -ENOSYS. */
     if (type >= sizeof(vm_assist_status) || !vm_assist_status[type])
         return -EINVAL;
+    if (cmd != VMASST_CMD_enable && cmd != VMASST_CMD_disable)
+        return -ENOSYS;
     if (vm_assist_status[type] != HCABI_STATUS_IMPL)
         return hc_enosys_subop("vm_assist", __HYPERVISOR_vm_assist, type);
     if (cmd == VMASST_CMD_enable)

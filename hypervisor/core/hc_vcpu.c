@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "tsc.h"
 
+
 static void runstate_refresh(struct vcpu *v)
 {
     uint64_t now = system_time_ns();
@@ -50,8 +51,9 @@ static long vcpu_register_vcpu_info(struct vcpu *v, uint64_t arg)
         return -EFAULT;
     if (v->vcpu_info_registered)
         return -EINVAL;                          /* once only */
-    if (info.offset & 7 || info.offset + sizeof(struct vcpu_info) > PAGE_SIZE)
-        return -EINVAL;
+    /* Xen 4.17 (map_vcpu_info): a misplaced or misaligned offset is -ENXIO. */
+    if (info.offset & 7 || info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+        return -ENXIO;
     if (!mfn_valid(info.mfn) || mfn_to_page(info.mfn)->owner != d->id ||
         (mfn_to_page(info.mfn)->flags & PGF_xen_shared))
         return -EINVAL;

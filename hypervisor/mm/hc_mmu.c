@@ -1,6 +1,7 @@
 /*
- * mmu_update: a batch of requests, each "write this value at this machine address"
- * (ptr[1:0] = command). A write into a frame that is a page table of level n is a
+ * mmu_update: a batch of requests, each "write this value at this machine address".
+ * The command is ptr[2:0], as Xen decodes it: 0-3 are MMU_* commands, 4-7 (a ptr that is
+ * not 8-byte aligned) are unknown commands, -ENOSYS. A write into a frame that is a page table of level n is a
  * validated update of one entry (mod_entry: references taken for the new entry before
  * the old one's are dropped); a write into an ordinary frame of the domain is a plain
  * store while it holds a writable type reference; MMU_MACHPHYS_UPDATE sets the M2P
@@ -17,10 +18,8 @@
 
 static long normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool preserve_ad)
 {
-    uint64_t maddr = ptr & ~3ULL;
+    uint64_t maddr = ptr & ~7ULL;
     uint64_t mfn = maddr >> PAGE_SHIFT;
-    if (maddr & 7)
-        return -EINVAL;
     struct page_info *pg = mm_owned_frame(&hv_mm_env, mfn, d->id);
     if (!pg)
         return -EINVAL;
@@ -54,7 +53,8 @@ long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
     struct domain *d = current_domain();
     long rc = 0;
     uint64_t i;
-    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != d->id)
+    /* Only DOMID_SELF names the caller (Xen's get_pg_owner: its own id is -ESRCH). */
+    if ((domid_t)foreigndom != DOMID_SELF)
         return -ESRCH;
     if (count > MMU_UPDATE_MAX)
         return -EINVAL;
@@ -64,7 +64,7 @@ long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
             rc = -EFAULT;
             break;
         }
-        switch (req.ptr & 3) {
+        switch (req.ptr & 7) {
         case MMU_NORMAL_PT_UPDATE:
             rc = normal_update(d, req.ptr, req.val, false);
             break;
@@ -75,7 +75,7 @@ long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t forei
             rc = machphys_update(d, req.ptr, req.val);
             break;
         default:
-            rc = hc_enosys_subop("mmu_update", __HYPERVISOR_mmu_update, req.ptr & 3);
+            rc = hc_enosys_subop("mmu_update", __HYPERVISOR_mmu_update, req.ptr & 7);
         }
         if (rc)
             break;

@@ -75,8 +75,19 @@ static long ext_flush(struct vcpu *v, const struct mmuext_op *op)
     flush_tlb_local();
     return 0;
 }
+/* The MULTI forms name their vCPUs in a guest bitmap; one word covers every vCPU a
+ * domain can have (MAX_VCPUS <= 64). As in Xen, an unreadable bitmap is -EINVAL. */
+static bool vcpumask_readable(const struct mmuext_op *op)
+{
+    uint64_t mask;
+    return !copy_from_guest(&mask, (uint64_t)(uintptr_t)op->arg2.vcpumask.p, sizeof(mask));
+}
+
 static long ext_tlb_flush_local(struct vcpu *v, const struct mmuext_op *op) { return ext_flush(v, op); }
-static long ext_tlb_flush_multi(struct vcpu *v, const struct mmuext_op *op) { return ext_flush(v, op); }
+static long ext_tlb_flush_multi(struct vcpu *v, const struct mmuext_op *op)
+{
+    return vcpumask_readable(op) ? ext_flush(v, op) : -EINVAL;
+}
 static long ext_tlb_flush_all(struct vcpu *v, const struct mmuext_op *op) { return ext_flush(v, op); }
 
 static long ext_invlpg(struct vcpu *v, const struct mmuext_op *op)
@@ -88,7 +99,10 @@ static long ext_invlpg(struct vcpu *v, const struct mmuext_op *op)
     return 0;
 }
 static long ext_invlpg_local(struct vcpu *v, const struct mmuext_op *op) { return ext_invlpg(v, op); }
-static long ext_invlpg_multi(struct vcpu *v, const struct mmuext_op *op) { return ext_invlpg(v, op); }
+static long ext_invlpg_multi(struct vcpu *v, const struct mmuext_op *op)
+{
+    return vcpumask_readable(op) ? ext_invlpg(v, op) : -EINVAL;
+}
 static long ext_invlpg_all(struct vcpu *v, const struct mmuext_op *op) { return ext_invlpg(v, op); }
 
 static long ext_flush_cache(struct vcpu *v, const struct mmuext_op *op)
@@ -148,7 +162,8 @@ long hc_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreign
     struct vcpu *v = current_vcpu();
     long rc = 0;
     uint64_t i;
-    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->id)
+    /* Only DOMID_SELF names the caller (Xen's get_pg_owner: its own id is -ESRCH). */
+    if ((domid_t)foreigndom != DOMID_SELF)
         return -ESRCH;
     if (count > MMUEXT_OP_MAX)
         return -EINVAL;

@@ -274,7 +274,10 @@ int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned 
         return -EINVAL;
     e = env->entries(table_mfn);
     old = read_entry(&e[index]);
-    if (preserve_ad && pte_present(old) && pte_present(new_pte))
+    /* As Xen: the A/D bits of the entry are ORed into the value written, present or
+     * not (Linux writes PROT_NONE entries, which are not present, this way and must not
+     * lose a D bit the CPU set meanwhile). */
+    if (preserve_ad)
         new_pte |= old & (_PAGE_ACCESSED | _PAGE_DIRTY);
     rc = pte_check(env, level, new_pte, d);
     if (rc)

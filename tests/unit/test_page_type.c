@@ -690,8 +690,15 @@ static void test_preserve_ad(void **state)
     mem[L2][0] |= A;
     assert_int_equal(mod_entry(&env, L2, 2, 0, pte(L1, P | RW), DOM, true), 0);
     assert_int_equal(mem[L2][0], pte(L1, P | RW | US | A));
-    /* An unmap stays exactly 0. */
+    /* An unmap keeps the old A/D bits too (Xen ORs them in, present or not), and
+     * drops the references of the old entry. */
     assert_int_equal(mod_entry(&env, L1, 1, 0, 0, DOM, true), 0);
+    assert_int_equal(mem[L1][0], A | D);
+    assert_frame(DATA_RW, 1, 0, PGT_none);
+    /* A not-present entry's A/D bits are ORed into the next present value. */
+    assert_int_equal(mod_entry(&env, L1, 1, 0, pte(DATA_RW, P | RW), DOM, true), 0);
+    assert_int_equal(mem[L1][0], pte(DATA_RW, P | RW | US | A | D));
+    assert_int_equal(mod_entry(&env, L1, 1, 0, 0, DOM, false), 0);
     assert_int_equal(mem[L1][0], 0);
     assert_frame(DATA_RW, 1, 0, PGT_none);
 }

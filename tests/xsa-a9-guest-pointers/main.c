@@ -32,6 +32,7 @@ const char test_title[] = "xsa-a9-guest-pointers: bad guest pointers give -EFAUL
 
 #define EFAULT 14
 #define EINVAL 22
+#define ENOSYS 38
 
 /* Addresses no guest pointer may reach. */
 #define HOLE_M2P        0xFFFF800000000000UL   /* the read-only M2P, first byte */
@@ -221,7 +222,8 @@ static void test_bad_pointer_table(void)
         /* memory_map: the struct is fine, the buffer it names is not. */
         mm.nr_entries = 4;
         set_xen_guest_handle(mm.buffer, (void *)p);
-        CHECK(HYPERVISOR_memory_op(XENMEM_memory_map, (unsigned long)&mm), -EFAULT);
+        CHECK2(HYPERVISOR_memory_op(XENMEM_memory_map, (unsigned long)&mm), -EFAULT,
+               -ENOSYS);   /* Xen 4.17 has no memory_map for this (dom0) guest */
         CHECK(HYPERVISOR_multicall(p, 1), -EFAULT);
         for (j = 0; j < ARRAY_SIZE(xv_out); j++) {
             snprintf(what, sizeof(what), "xen_version(%u), %s", xv_out[j], n);
@@ -259,9 +261,9 @@ static void test_runstate_area(void)
         area.addr.v = (struct vcpu_runstate_info *)bad[i];
         rc = HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0,
                                 (unsigned long)&area);
-        /* Parapet refuses at registration (-EINVAL); Xen stores it and its later copies
-         * fail. Either way the hypervisor must then survive updating it. */
-        if (rc != -EINVAL && rc != 0)
+        /* Parapet refuses at registration (-EINVAL); Xen 4.17 answers -EFAULT (its
+         * guest_handle_okay); a hypervisor may also store it and let later copies fail. Either way the hypervisor must then survive updating it. */
+        if (rc != -EINVAL && rc != -EFAULT && rc != 0)
             test_failure("register_runstate_memory_area(%lx) returned %ld", bad[i], rc);
         HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (unsigned long)&ri);
         HYPERVISOR_sched_op(SCHEDOP_yield, 0);
@@ -474,9 +476,24 @@ static void test_crossing_noncanonical(void)
 }
 
 /*
- * Arrays whose element 1 wraps around 2^64 to VA 0, where the test put a valid element:
- * without a wrap-around check the call would process it and succeed.
+ * Arrays and buffers that wrap around 2^64 to VA 0, where the test put a valid element.
+ * Every byte touched is guest memory (the top page and VA 0), so two answers keep the
+ * invariant: refuse the wrap (-EFAULT, Parapet's guest_range_ok for one copy) or treat
+ * each element on its own address (Xen 4.17, checked under QEMU: it processes the
+ * element at VA 0). Any other answer, a partial refusal that still wrote VA 0, or a
+ * host fault fails the test. Which answer was seen is printed.
  */
+static void wrap_outcome(const char *what, long rc, bool processed_wrapped, long ok_rc)
+{
+    if (rc == -EFAULT && !processed_wrapped)
+        printk("  %s: refused (-EFAULT)\n", what);
+    else if (rc == ok_rc && processed_wrapped)
+        printk("  %s: element at VA 0 processed, as Xen does\n", what);
+    else
+        test_failure("%s: returned %ld, %s the wrapped element", what, rc,
+                     processed_wrapped ? "after processing" : "without processing");
+}
+
 static void test_wraparound(void)
 {
     unsigned long end = TOP_VA + PAGE_SIZE;   /* 0 */
@@ -485,6 +502,7 @@ static void test_wraparound(void)
     struct multicall_entry *m0 = (void *)zero_data;
     struct mmuext_op *x = (void *)(end - sizeof(*x));
     unsigned int done = 0xdead;
+    bool wrote;
     long rc;
 
     if (!have_top || !map_va0(true))
@@ -495,9 +513,9 @@ static void test_wraparound(void)
     *(struct mmu_update *)zero_data = harmless_mmu_req();
     *u = harmless_mmu_req();
     rc = HYPERVISOR_mmu_update((unsigned long)u, 2, (unsigned long)&done, DOMID_SELF);
-    expect_rc("mmu_update, element 1 wraps around to VA 0", rc, -EFAULT);
-    if (done != 1)
-        test_failure("mmu_update wrapping: done = %u, expected 1", done);
+    if (done != 1 && done != 2)
+        test_failure("mmu_update wrapping: done = %u", done);
+    wrap_outcome("mmu_update, element 1 wraps around to VA 0", rc, done == 2, 0);
 
     memset(zero_data, 0, PAGE_SIZE);
     ((struct mmuext_op *)zero_data)->cmd = MMUEXT_TLB_FLUSH_LOCAL;
@@ -505,9 +523,9 @@ static void test_wraparound(void)
     x->cmd = MMUEXT_TLB_FLUSH_LOCAL;
     done = 0xdead;
     rc = HYPERVISOR_mmuext_op((unsigned long)x, 2, (unsigned long)&done, DOMID_SELF);
-    expect_rc("mmuext_op, element 1 wraps around to VA 0", rc, -EFAULT);
-    if (done != 1)
-        test_failure("mmuext_op wrapping: done = %u, expected 1", done);
+    if (done != 1 && done != 2)
+        test_failure("mmuext_op wrapping: done = %u", done);
+    wrap_outcome("mmuext_op, element 1 wraps around to VA 0", rc, done == 2, 0);
 
     memset(zero_data, 0, PAGE_SIZE);
     m0->op = __HYPERVISOR_xen_version;
@@ -517,33 +535,38 @@ static void test_wraparound(void)
     m->op = __HYPERVISOR_xen_version;
     m->args[0] = XENVER_version;
     rc = HYPERVISOR_multicall((unsigned long)m, 2);
-    expect_rc("multicall, entry 1 wraps around to VA 0", rc, -EFAULT);
-    if (m0->result != 0x5e5e5e5e)
-        test_failure("multicall wrapping: the entry at VA 0 was executed (result %lx)",
+    if (m0->result != 0x5e5e5e5e && m0->result != (unsigned long)m->result)
+        test_failure("multicall wrapping: entry at VA 0 has result %lx",
                      (unsigned long)m0->result);
+    wrap_outcome("multicall, entry 1 wraps around to VA 0", rc, m0->result != 0x5e5e5e5e, 0);
 
-    memcpy(zero_data, "WRAPPED!", 8);
+    /* One copy that wraps: 8 bytes at the top, 8 at VA 0. */
+    memcpy(zero_data, "WRAPPED\n", 8);
     memcpy((void *)(end - 8), "wrapping", 8);
-    expect_rc("console_io write wrapping around 2^64",
-              HYPERVISOR_console_io(CONSOLEIO_write, 16, end - 8), -EFAULT);
+    rc = HYPERVISOR_console_io(CONSOLEIO_write, 16, end - 8);
+    wrap_outcome("console_io write wrapping around 2^64", rc, rc == 0, 0);
 
     memset(zero_data, 0xee, 64);
-    expect_rc("xen_version(compile_info) wrapping around 2^64",
-              HYPERVISOR_xen_version(XENVER_compile_info, end - 16), -EFAULT);
-    expect_rc("xen_version(get_features) wrapping around 2^64",
-              HYPERVISOR_xen_version(XENVER_get_features, end - 4), -EFAULT);
-    expect_rc("vcpu_op(get_runstate_info) wrapping around 2^64",
-              HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, end - 8), -EFAULT);
-    for (unsigned int i = 0; i < 64; i++) {
-        if (zero_data[i] != 0xee) {
-            test_failure("an output wrapped around 2^64 and wrote VA 0 (offset %u)", i);
-            break;
-        }
-    }
+    rc = HYPERVISOR_xen_version(XENVER_compile_info, end - 16);
+    wrote = zero_data[0] != 0xee;
+    wrap_outcome("xen_version(compile_info) output wrapping around 2^64", rc, wrote, 0);
+
+    memset(zero_data, 0xee, 64);
+    rc = HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, end - 8);
+    wrote = zero_data[0] != 0xee;
+    wrap_outcome("vcpu_op(get_runstate_info) output wrapping around 2^64", rc, wrote, 0);
+
+    /* get_features reads submap_idx from the top page and 4 bytes at VA 0: with 0xee
+     * there, Xen answers -EINVAL for the bad index; Parapet refuses the wrap. */
+    memset(zero_data, 0xee, 64);
+    rc = HYPERVISOR_xen_version(XENVER_get_features, end - 4);
+    if (rc != -EFAULT && rc != -EINVAL)
+        test_failure("xen_version(get_features) wrapping around 2^64 returned %ld", rc);
     map_va0(false);
 }
 
-/* Counts so large that base + i * size overflows: refused or stopped at a fault. */
+/* Counts so large that base + i * size overflows: refused, stopped at a fault, or (Xen,
+ * whose counts are 32-bit) truncated to 0 requests. Never a walk off the guest range. */
 static void test_huge_counts(void)
 {
     unsigned int done = 0xdead;
@@ -551,14 +574,14 @@ static void test_huge_counts(void)
 
     rc = HYPERVISOR_mmu_update((unsigned long)scratch, 1UL << 60, (unsigned long)&done,
                                DOMID_SELF);
-    if (rc != -EINVAL && rc != -EFAULT)
+    if (rc != -EINVAL && rc != -EFAULT && rc != 0)
         test_failure("mmu_update with count 2^60 returned %ld", rc);
     rc = HYPERVISOR_mmuext_op((unsigned long)scratch, ~0UL, (unsigned long)&done,
                               DOMID_SELF);
     if (rc != -EINVAL && rc != -EFAULT)
         test_failure("mmuext_op with count ~0 returned %ld", rc);
     rc = HYPERVISOR_multicall((unsigned long)scratch, 1UL << 58);
-    if (rc != -EINVAL && rc != -EFAULT)
+    if (rc != -EINVAL && rc != -EFAULT && rc != 0)
         test_failure("multicall with nr 2^58 returned %ld", rc);
     rc = HYPERVISOR_console_io(CONSOLEIO_write, ~0UL, (unsigned long)scratch);
     if (rc != -EINVAL && rc != -EFAULT)

@@ -136,8 +136,8 @@ void put_entry_refs(const struct mm_env *env, int level, uint64_t pte);
  * type_count > 0) with new_pte: checks and adjusts new_pte, takes its references,
  * writes, then drops the old entry's references. If old and new map the same frame and
  * differ only in A, D and software bits, no references move (the fast path, A2).
- * preserve_ad keeps the A/D bits of the old entry (ORed in when old and new are both
- * present; an unmap stays exactly as written). Returns 0, -EINVAL or -EBUSY (a writable
+ * preserve_ad keeps the A/D bits of the old entry (ORed into the new value, present or
+ * not, as Xen's MMU_PT_UPDATE_PRESERVE_AD does). Returns 0, -EINVAL or -EBUSY (a writable
  * mapping of a frame typed page table/seg_desc, or a type conflict); on error the entry
  * is unchanged. The entry is written with one 64-bit store, not a cmpxchg: an A/D bit
  * that another CPU's hardware sets between the read and the store is lost (harmless for
