@@ -16,6 +16,9 @@
 
 #define XEN_MSR_PAT 0x0000050100070406ULL
 #define XEN_CPUID_BASE 0x40000000u
+/* The CR4 a PV guest sees: what its code depends on (PAE, FXSR/SSE exceptions), never
+ * the host's paging or protection features. */
+#define GUEST_CR4_VISIBLE ((1UL << 5) | (1UL << 9) | (1UL << 10))
 
 int set_kernel_baseptr(struct vcpu *v, uint64_t mfn);   /* mm/hc_mmuext.c */
 
@@ -174,7 +177,7 @@ static bool emulate_cr(struct vcpu *v, struct cpu_regs *regs, bool write, unsign
         case 0: *reg = (read_cr0() & ~X86_CR0_TS) | (v->fpu_ts ? X86_CR0_TS : 0); return true;
         case 2: *reg = v->cr2; return true;
         case 3: *reg = (v->kernel_mode ? v->kernel_l4 : v->user_l4) << PAGE_SHIFT; return true;
-        case 4: *reg = read_cr4(); return true;
+        case 4: *reg = read_cr4() & GUEST_CR4_VISIBLE; return true;
         }
         return false;
     }
