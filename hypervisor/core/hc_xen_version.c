@@ -21,21 +21,32 @@ static long out_string(uint64_t arg, const char *s, size_t size)
     return copy_to_guest(arg, buf, size) ? -EFAULT : 0;
 }
 
+/* Build details and the command line are for the control domain only. */
+#define DENIED "<denied>"
+static bool privileged(void) { return false; }
+
 static long xv_version(uint64_t arg) { return (4 << 16) | 17; }
 static long xv_extraversion(uint64_t arg) { return out_string(arg, "-parapet", sizeof(xen_extraversion_t)); }
-static long xv_changeset(uint64_t arg) { return out_string(arg, "parapet", sizeof(xen_changeset_info_t)); }
+static long xv_changeset(uint64_t arg)
+{
+    return out_string(arg, privileged() ? "parapet" : DENIED, sizeof(xen_changeset_info_t));
+}
 static long xv_capabilities(uint64_t arg) { return out_string(arg, "xen-3.0-x86_64 ", sizeof(xen_capabilities_info_t)); }
-static long xv_commandline(uint64_t arg) { return out_string(arg, boot_info.cmdline, sizeof(xen_commandline_t)); }
+static long xv_commandline(uint64_t arg)
+{
+    return out_string(arg, privileged() ? boot_info.cmdline : DENIED, sizeof(xen_commandline_t));
+}
 static long xv_pagesize(uint64_t arg) { return 4096; }
 
 static long xv_compile_info(uint64_t arg)
 {
     struct xen_compile_info ci;
     memset(&ci, 0, sizeof(ci));
-    strlcpy(ci.compiler, "gcc " __VERSION__, sizeof(ci.compiler));
-    strlcpy(ci.compile_by, "parapet", sizeof(ci.compile_by));
-    strlcpy(ci.compile_domain, "parapet", sizeof(ci.compile_domain));
-    strlcpy(ci.compile_date, __DATE__, sizeof(ci.compile_date));
+    bool ok = privileged();
+    strlcpy(ci.compiler, ok ? "gcc " __VERSION__ : DENIED, sizeof(ci.compiler));
+    strlcpy(ci.compile_by, ok ? "parapet" : DENIED, sizeof(ci.compile_by));
+    strlcpy(ci.compile_domain, ok ? "parapet" : DENIED, sizeof(ci.compile_domain));
+    strlcpy(ci.compile_date, ok ? __DATE__ : DENIED, sizeof(ci.compile_date));
     return copy_to_guest(arg, &ci, sizeof(ci)) ? -EFAULT : 0;
 }
 

@@ -1,12 +1,12 @@
 /*
  * mmu_update: a batch of requests, each "write this value at this machine address".
- * The command is ptr[2:0], as Xen decodes it: 0-3 are MMU_* commands, 4-7 (a ptr that is
- * not 8-byte aligned) are unknown commands, -ENOSYS. A write into a frame that is a page table of level n is a
- * validated update of one entry (mod_entry: references taken for the new entry before
- * the old one's are dropped); a write into an ordinary frame of the domain is a plain
- * store while it holds a writable type reference; MMU_MACHPHYS_UPDATE sets the M2P
- * entry of one of the domain's frames. The batch stops at the first error; *done says
- * how many requests were applied.
+ * The command is ptr[2:0], as Xen decodes it: 0-3 are MMU_* commands, 4-7 (a ptr that
+ * is not 8-byte aligned) are unknown commands, -ENOSYS. A write into a frame that is a
+ * page table of level n is a validated update of one entry (mod_entry: references
+ * taken for the new entry before the old one's are dropped); a write into an ordinary
+ * frame of the domain is a plain store while it holds a writable type reference;
+ * MMU_MACHPHYS_UPDATE sets the M2P entry of one of the domain's frames. The batch stops
+ * at the first error; *done says how many requests were applied.
  */
 #include "domain.h"
 #include "errno.h"

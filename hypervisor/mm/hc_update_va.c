@@ -39,13 +39,14 @@ long hc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
         return rc;
     /* Above the flush type: UVMF_LOCAL (0), UVMF_ALL, or a pointer to a vCPU bitmap
      * (UVMF_MULTI). As in Xen, the bitmap is read only when a flush is asked for, after
-     * the entry was written, and an unreadable one is -EFAULT (the update stays). */
+     * the entry was written, and an unreadable one is -EFAULT (the update stays; we
+     * still flush this CPU, where Xen flushes nothing). */
     uint64_t type = flags & UVMF_FLUSHTYPE_MASK, bitmap = flags & ~UVMF_FLUSHTYPE_MASK;
-    if (type != UVMF_NONE && bitmap != UVMF_LOCAL && bitmap != UVMF_ALL) {
-        uint64_t mask;
-        if (copy_from_guest(&mask, bitmap, sizeof(mask)))
-            return -EFAULT;
-    }
+    uint64_t mask;
+    long ret = 0;
+    if (type != UVMF_NONE && bitmap != UVMF_LOCAL && bitmap != UVMF_ALL &&
+        copy_from_guest(&mask, bitmap, sizeof(mask)))
+        ret = -EFAULT;
     switch (type) {
     case UVMF_TLB_FLUSH:
         flush_tlb_local();
@@ -54,5 +55,5 @@ long hc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4
         invlpg(va);
         break;
     }
-    return 0;
+    return ret;
 }

@@ -30,7 +30,9 @@
  * mapping; writes by the hypervisor to frames we cannot read.
  * Deliberate differences from Xen 4.17 (expected only on the reference):
  * MMU_PT_UPDATE_NO_TRANSLATE is -ENOSYS on Parapet (Xen treats it as a normal update for
- * PV guests); Xen also sets software bit 52 (_PAGE_GUEST_KERNEL) in kernel L1 entries.
+ * PV guests); MMU_MACHPHYS_UPDATE to a pfn beyond the domain's is -EINVAL on Parapet
+ * (Xen stores any value); Xen also sets software bit 52 (_PAGE_GUEST_KERNEL) in kernel
+ * L1 entries.
  */
 #include "../mm-common/pv_mm.h"
 
@@ -248,6 +250,12 @@ static void test_machphys(void)
                                                      pfn), 0);
     if (M2P[mfn] != pfn)
         test_failure("M2P[%lx] reads %lx after the restore, expected %lx", mfn, M2P[mfn], pfn);
+    /* Parapet keeps M2P entries of a domain's frames within its pfn range; Xen stores
+     * any value (only the guest reads it). */
+    check_rc2("MMU_MACHPHYS_UPDATE to a pfn beyond nr_pages",
+              mmu_update1(mfn << PAGE_SHIFT | MMU_MACHPHYS_UPDATE, start_info->nr_pages + 5),
+              -XEN_EINVAL, 0);
+    mmu_update1(mfn << PAGE_SHIFT | MMU_MACHPHYS_UPDATE, pfn);
     if (!is_privileged())
         check_rc("MMU_MACHPHYS_UPDATE of mfn 0 (not ours)",
                  mmu_update1(0 | MMU_MACHPHYS_UPDATE, 0), -XEN_EINVAL);
