@@ -19,7 +19,7 @@ PYTHON   ?= python3
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: deps hypervisor guests
+all: deps hypervisor guests check-abi
 
 # Keep intermediate objects of chained rules (guests, unit tests) between builds.
 .SECONDARY:
