@@ -187,6 +187,13 @@ void put_page_type(const struct mm_env *env, uint64_t mfn)
     /* Eager devalidation: the entries' references go with the type. */
     if (is_pt_type(pg->type))
         release_entries(env, pg->type, env->entries(mfn), PT_ENTRIES);
+    /* The hypervisor's L4 slots name its own frames: they must not stay readable in a
+     * frame the guest may map writable next. */
+    if (pg->type == PGT_l4) {
+        uint64_t *e = env->entries(mfn);
+        for (unsigned i = 256; i < 272; i++)
+            write_entry(&e[i], 0);
+    }
     pg->type = PGT_none;
 }
 
