@@ -297,10 +297,7 @@ static void test_user(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "rdmsr/wrmsr: FS_BASE, GS_BASE, SHADOW_GS_BASE, PAT, unknown", test_msrs },
     { "port I/O: in reads all-ones, out is dropped", test_ports },
     { "mov from cr0/cr2/cr3/cr4", test_crs },
@@ -310,12 +307,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

@@ -300,10 +300,7 @@ static void test_set_callbacks(void)
     restore_framework();
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "register each callback type", test_register_each },
     { "the syscall registration takes effect, with and without mask_events",
       test_syscall_takes_effect },
@@ -315,12 +312,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

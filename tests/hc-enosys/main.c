@@ -283,10 +283,7 @@ static void test_subops(void)
     printk("  %u ENOSYS sub-op rows\n", n);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "ENOSYS rows of hypercalls.def", test_rows },
     { "numbers without a hypercall", test_unknown_numbers },
     { "ENOSYS rows of subops/*.def", test_subops },
@@ -294,12 +291,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

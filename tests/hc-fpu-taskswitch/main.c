@@ -147,10 +147,7 @@ static void test_nonzero(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set: one #NM on the next FPU instruction, then cleared", test_set },
     { "clear: no #NM", test_clear },
     { "any non-zero argument sets TS", test_nonzero },
@@ -158,13 +155,9 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     set_vector_handler(X86_NM, nm_handler);
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     HYPERVISOR_fpu_taskswitch(0);
     set_vector_handler(X86_NM, NULL);
     test_success();

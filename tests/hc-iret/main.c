@@ -378,10 +378,7 @@ static void no_user_l4(void)
                  seen_cs, back_cs);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "return to kernel: RAX/RCX/R11/RIP/RSP/RFLAGS/CS", test_kernel_return },
     { "VGCF_in_syscall leaves RCX/R11 alone", test_in_syscall },
     { "IF in the saved flags sets/clears the upcall mask", test_if_and_mask },
@@ -391,15 +388,11 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     if (cmdline_flag("no-user-l4")) {
         no_user_l4();
         return;
     }
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

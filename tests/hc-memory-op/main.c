@@ -232,10 +232,7 @@ static void test_unknown(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "current/maximum reservation: DOMID_SELF, own id, others", test_reservations },
     { "reservation: bad pointers, start extent", test_reservation_errors },
     { "memory_map: one RAM entry covering nr_pages", test_memory_map },
@@ -245,12 +242,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

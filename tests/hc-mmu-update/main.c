@@ -435,10 +435,7 @@ static void test_cleanup(void)
     check_rc("scratch L1 writable after unhook and unpin", set_rw(pages[PG_SCRATCH]), 0);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "pin a new L1 and hang it off the boot L2", test_scratch_l1 },
     { "map a data page at a fresh VA through the pinned L1", test_map_data },
     { "replace and clear an L1 entry", test_replace_clear },
@@ -455,11 +452,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

@@ -464,10 +464,7 @@ static void test_cleanup(void)
         scratch_fini(&scr);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: data pages and a scratch L1", setup },
     { "pin and unpin each level", test_pin_levels },
     { "pin errors leave no type behind", test_pin_errors },
@@ -482,11 +479,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

@@ -190,10 +190,7 @@ static void test_bounds(void)
         test_failure("4097 entries: entry 0 ran although the batch was refused");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "a batch of xen_version/console_io calls, per-entry results", test_batch },
     { "iret inside a batch -> entry result -EINVAL", test_iret_entry },
     { "bad and partly bad lists -> -EFAULT", test_bad_lists },
@@ -202,12 +199,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

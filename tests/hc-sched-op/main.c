@@ -170,10 +170,7 @@ static void test_bad_reason(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "SCHEDOP_yield returns 0", test_yield },
     { "SCHEDOP_block with an event pending: returns 0, clears the mask, event delivered",
       test_block },
@@ -183,12 +180,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     printk("Test: a good SCHEDOP_shutdown (poweroff) is the framework's exit below\n");
     test_success();
 }

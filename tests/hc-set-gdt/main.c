@@ -214,10 +214,7 @@ static void test_zero_entries(void)
     check_rc("RW mapping of the second frame of the replaced GDT", set_rw(G3), 0);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "a GDT frame with code/data descriptors is live after set_gdt", test_good_frame },
     { "writable frames, too many entries, system descriptors, bad frames", test_refusals },
     { "a two-frame GDT", test_two_frames },
@@ -226,11 +223,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

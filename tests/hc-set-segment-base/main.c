@@ -165,10 +165,7 @@ static void test_user_sel(void)
     expect_rc("SEGBASE_GS_USER_SEL 0", HYPERVISOR_set_segment_base(SEGBASE_GS_USER_SEL, 0), 0);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "SEGBASE_FS: %fs:0 in kernel and user mode", test_fs },
     { "SEGBASE_GS_KERNEL / SEGBASE_GS_USER: %gs:0 per mode", test_gs },
     { "non-canonical bases -> -EINVAL, nothing changed", test_noncanonical },
@@ -178,16 +175,12 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     page_fs[0] = MAGIC_FS;
     page_fs2[0] = MAGIC_FS2;
     page_gsk[0] = MAGIC_GSK;
     page_gsu[0] = MAGIC_GSU;
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     HYPERVISOR_set_segment_base(SEGBASE_FS, 0);
     HYPERVISOR_set_segment_base(SEGBASE_GS_USER, 0);
     HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, 0);

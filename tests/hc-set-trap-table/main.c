@@ -336,10 +336,7 @@ static void test_long_lists(void)
         test_failure("the 0x80 handler is gone after the long lists");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "one entry is merged; its handler receives int $0x80 from kernel mode",
       test_merge_and_deliver },
     { "DPL (vector 0x22): kernel needs >= 1, user needs 3", test_dpl },
@@ -353,13 +350,9 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     install_default_traps();
     test_success();
 }

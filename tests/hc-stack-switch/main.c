@@ -161,10 +161,7 @@ static void test_bad_sp(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "user -> kernel bounces use the new stack", test_new_stacks },
     { "kernel-mode exceptions stay on the current stack", test_kernel_mode },
     { "bad sp refused, old stack kept", test_bad_sp },
@@ -172,13 +169,9 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     if (HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (unsigned long)kernel_stack_top))
         test_error("could not restore the framework's kernel stack");
     test_success();

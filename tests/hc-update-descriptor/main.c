@@ -155,10 +155,7 @@ static void test_refusals(void)
         test_failure("the refused update changed L4 slot 100 to %lx", l4[100]);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: a one-frame GDT", setup },
     { "update_descriptor into the live GDT frame", test_live_gdt },
     { "update_descriptor into an ordinary frame", test_ordinary_frame },
@@ -167,11 +164,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

@@ -246,10 +246,7 @@ static void test_cleanup(void)
         scratch_fini(&scr);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: data pages and a scratch L1", setup },
     { "map, remap read-only and unmap a page at a fresh VA", test_map_unmap },
     { "UVMF_INVLPG and UVMF_TLB_FLUSH make the change visible", test_flush_flags },
@@ -261,11 +258,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

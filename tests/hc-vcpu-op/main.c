@@ -246,10 +246,7 @@ static void test_unknown(void)
     expect_rc("sub-op 0x7fffffff", HYPERVISOR_vcpu_op(0x7fffffff, 0, 0), -XEN_ENOSYS);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "is_up; vCPUs that do not exist -> -ENOENT", test_is_up },
     { "runstate: get, register, bad buffers", test_runstate },
     { "register_vcpu_info: refused offsets and frames", test_vcpu_info_errors },
@@ -259,11 +256,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

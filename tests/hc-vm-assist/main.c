@@ -103,10 +103,7 @@ static void test_bad_cmds(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "every vm_assist.def row: enable and disable", test_rows },
     { "types outside the table -> -EINVAL, whatever the command", test_bad_types },
     { "a valid type with an unknown command -> -ENOSYS", test_bad_cmds },
@@ -114,12 +111,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     on_xen = cmdline_flag("xen-reference");
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

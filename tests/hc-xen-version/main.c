@@ -231,10 +231,7 @@ static void test_unknown(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "XENVER_version: argument ignored, matches CPUID 0x40000001", test_version },
     { "sub-ops with output: size, termination, content", test_outputs },
     { "sub-ops with output: NULL/non-canonical/hypervisor/read-only -> -EFAULT",
@@ -246,11 +243,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

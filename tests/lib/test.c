@@ -83,3 +83,11 @@ void test_exit(void)
     printk("Test result: %s\n", status_names[status]);
     shutdown(SHUTDOWN_poweroff);
 }
+
+void run_subtests(const struct subtest *table, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        printk("Test: %s\n", table[i].name);
+        table[i].fn();
+    }
+}

@@ -33,6 +33,14 @@ enum test_status test_status(void);
 /* Report and power off now. start_kernel() calls it when test_main() returns. */
 void test_exit(void) __noreturn;
 
+/* A table of subtests: run_subtests prints "Test: <name>" before running each. */
+struct subtest {
+    const char *name;
+    void (*fn)(void);
+};
+void run_subtests(const struct subtest *table, unsigned int n);
+#define RUN_SUBTESTS(table) run_subtests((table), ARRAY_SIZE(table))
+
 /* Record a failure unless got == want; "what" names the check in the message. */
 bool expect_exinfo(const char *what, exinfo_t got, exinfo_t want);
 

@@ -342,10 +342,7 @@ static void test_fixups(void)
     expect_exinfo("user-mode read of VA 0", e, EXINFO(X86_PF, PFEC_U));
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "console_io write", test_console },
     { "#UD from ud2, RIP at the ud2", test_ud_rip },
     { "#PF error code 0 and CR2 for kernel reads of unmapped VAs", test_pf_null },
@@ -360,11 +357,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

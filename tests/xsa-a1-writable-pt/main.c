@@ -391,10 +391,7 @@ static void test_outputs(void)
         test_failure("the pinned L4 changed: the hypervisor wrote into a page table");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: scratch L1 and pinned L1-L4", setup },
     { "writable mappings of pinned L1-L4 frames", test_pinned_tables },
     { "writable mappings of the boot page tables", test_boot_tables },
@@ -406,11 +403,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

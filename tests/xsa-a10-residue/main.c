@@ -444,10 +444,7 @@ static void dirty_everything(void)
     printk("  left 0xa5 in every spare page and values in x87/XMM/MXCSR/FCW\n");
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "FPU/SSE state at the start", test_fpu },
     { "set up: find the spare pages", setup },
     { "spare pages of the boot region are zero", test_spare_pages },
@@ -459,13 +456,9 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
     capture_fpu();
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     printk("Test: leave residue for the next domain\n");
     dirty_everything();
     test_success();

@@ -319,10 +319,7 @@ static void test_references(void)
     check_rc("RW mapping of the scratch L1 after unpin", set_rw(pages[PG_SCRATCH]), 0);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: scratch L1, pinned L1-L3, empty slots at L2-L4", setup },
     { "L1: RW flips are validated and counted", test_l1_rw },
     { "L1: NX, G, US, PCD/PWT/PAT, present and frame flips", test_l1_other_bits },
@@ -333,11 +330,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

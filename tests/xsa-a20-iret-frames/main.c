@@ -69,15 +69,12 @@ static unsigned long iret_kernel_with_flags(unsigned long rflags)
                      "1:\n\t"
                      "pushf\n\t"
                      "pop   %[out]\n\t"
-                     "and   $~" STR(0x40400) ", %%rcx\n\t"   /* drop AC, DF if restored */
-                     "push  %%rcx\n\t"
+                     "pushf\n\t"                        /* AC and DF off again */
+                     "andq  $~" STR(0x40400) ", (%%rsp)\n\t"
                      "popf"
                      : [out] "=&r"(out)
                      : [fl] "r"(rflags)
                      : "rax", "rcx", "r11", "memory", "cc");
-    /* The iret restored RCX (our RIP) and R11 from the frame: nothing else to undo,
-     * except flags like AC/DF that would upset compiled code. */
-    __asm__ volatile("cld");
     return out;
 }
 
@@ -284,17 +281,25 @@ static void test_hypercall_odd_flags(void)
     if (after & (X86_EFLAGS_IOPL | X86_EFLAGS_NT))
         test_failure("a hypercall came back with flags %lx (IOPL or NT)", after);
 
-    /* TF set across a hypercall: the host must survive the single-step; the guest
-     * may see #DB after the syscall returns. */
+    /* TF set at the syscall instruction (set through an iret frame, so the first
+     * instruction run with it is the syscall): the host must survive the single-step;
+     * the guest may see #DB after the hypercall returns with R11's TF. */
     db_count = 0;
     set_vector_handler(X86_DB, db_handler);
-    __asm__ volatile("pushf\n\t"
-                     "orq   $" STR(0x100) ", (%%rsp)\n\t"
-                     "popf\n\t"
-                     "mov   $" STR(__HYPERVISOR_xen_version) ", %%eax\n\t"
+    __asm__ volatile("mov   $" STR(__HYPERVISOR_xen_version) ", %%eax\n\t"
                      "xor   %%edi, %%edi\n\t"
                      "xor   %%esi, %%esi\n\t"
-                     "syscall\n\t"
+                     "mov   %%rsp, %%rcx\n\t"
+                     "push  $" STR(SEL_KERNEL_SS) "\n\t"
+                     "push  %%rcx\n\t"
+                     "push  $" STR(0x102) "\n\t"       /* TF */
+                     "push  $" STR(SEL_KERNEL_CS_RPL0) "\n\t"
+                     "lea   1f(%%rip), %%rcx\n\t"
+                     "push  %%rcx\n\t"
+                     "push  $0\n\t"
+                     "jmp   hypercall_page + 23 * 32\n"
+                     "1: syscall\n\t"
+                     "nop\n\t"
                      "nop\n\t"
                      "pushf\n\t"
                      "andq  $~" STR(0x100) ", (%%rsp)\n\t"

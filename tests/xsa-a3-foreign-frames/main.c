@@ -287,10 +287,7 @@ static void test_still_working(void)
     scratch_fini(&scr);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "find frames that are not ours", setup },
     { "every way of naming a foreign frame is refused", test_attacks },
     { "our own frames still work", test_still_working },
@@ -298,11 +295,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

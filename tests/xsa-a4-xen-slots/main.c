@@ -322,10 +322,7 @@ static void test_end(void)
         scratch_fini(&scr);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: snapshot of slots 256-271, pinned L1-L3", setup },
     { "a new L4 gets the same hypervisor slots", test_new_l4_slots },
     { "the hole: only the M2P is readable, and read-only", test_hole_access },
@@ -338,11 +335,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

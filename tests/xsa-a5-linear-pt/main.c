@@ -217,10 +217,7 @@ static void test_counts(void)
     }
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set up: pinned L2, L3, L4 tables", setup },
     { "L4 entries naming an L4", test_l4 },
     { "L3 entries naming an L3 or an L4", test_l3 },
@@ -231,11 +228,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }
