@@ -23,7 +23,6 @@
 #include <xen/version.h>
 #include <xen/elfnote.h>
 #include <xen/io/console.h>
-#include <xen/io/xs_wire.h>
 
 _Static_assert(sizeof(struct start_info) == 1168, "start_info is the x86-64 layout");
 _Static_assert(sizeof(struct shared_info) == 3136, "shared_info is the x86-64 layout");

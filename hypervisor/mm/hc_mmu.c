@@ -13,6 +13,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "mm/batch.h"
 
 #define MMU_UPDATE_MAX 65536   /* per call: bounds the time one call holds the CPU (A7) */
 
@@ -47,43 +48,24 @@ static long machphys_update(struct domain *d, uint64_t ptr, uint64_t val)
     return 0;
 }
 
+static long apply_mmu_update(const void *item)
+{
+    const struct mmu_update *req = item;
+    struct domain *d = current_domain();
+    switch (req->ptr & 7) {
+    case MMU_NORMAL_PT_UPDATE:
+        return normal_update(d, req->ptr, req->val, false);
+    case MMU_PT_UPDATE_PRESERVE_AD:
+        return normal_update(d, req->ptr, req->val, true);
+    case MMU_MACHPHYS_UPDATE:
+        return machphys_update(d, req->ptr, req->val);
+    }
+    return hc_enosys_subop("mmu_update", __HYPERVISOR_mmu_update, req->ptr & 7);
+}
+
 long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom,
                    uint64_t a5)
 {
-    struct domain *d = current_domain();
-    long rc = 0;
-    uint64_t i;
-    /* Only DOMID_SELF names the caller (Xen's get_pg_owner: its own id is -ESRCH). */
-    if ((domid_t)foreigndom != DOMID_SELF)
-        return -ESRCH;
-    if (count > MMU_UPDATE_MAX)
-        return -EINVAL;
-    for (i = 0; i < count && !rc; i++) {
-        struct mmu_update req;
-        if (copy_from_guest(&req, reqs + i * sizeof(req), sizeof(req))) {
-            rc = -EFAULT;
-            break;
-        }
-        switch (req.ptr & 7) {
-        case MMU_NORMAL_PT_UPDATE:
-            rc = normal_update(d, req.ptr, req.val, false);
-            break;
-        case MMU_PT_UPDATE_PRESERVE_AD:
-            rc = normal_update(d, req.ptr, req.val, true);
-            break;
-        case MMU_MACHPHYS_UPDATE:
-            rc = machphys_update(d, req.ptr, req.val);
-            break;
-        default:
-            rc = hc_enosys_subop("mmu_update", __HYPERVISOR_mmu_update, req.ptr & 7);
-        }
-        if (rc)
-            break;
-    }
-    if (pdone) {
-        unsigned int done = (unsigned int)i;
-        if (copy_to_guest(pdone, &done, sizeof(done)))
-            return -EFAULT;
-    }
-    return rc;
+    return run_guest_batch(reqs, count, sizeof(struct mmu_update), MMU_UPDATE_MAX, pdone,
+                           foreigndom, apply_mmu_update);
 }

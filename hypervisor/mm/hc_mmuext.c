@@ -9,6 +9,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "mm/batch.h"
 #include "x86.h"
 
 #define MMUEXT_OP_MAX 65536
@@ -156,32 +157,18 @@ static mmuext_fn *const mmuext_ops[] = {
 };
 #undef SUBOP
 
+static long apply_mmuext_op(const void *item)
+{
+    const struct mmuext_op *op = item;
+    mmuext_fn *fn = SUBOP_TABLE_LOOKUP(mmuext_ops, op->cmd);
+    if (!fn)
+        return hc_enosys_subop("mmuext_op", __HYPERVISOR_mmuext_op, op->cmd);
+    return fn(current_vcpu(), op);
+}
+
 long hc_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom,
                   uint64_t a5)
 {
-    struct vcpu *v = current_vcpu();
-    long rc = 0;
-    uint64_t i;
-    /* Only DOMID_SELF names the caller (Xen's get_pg_owner: its own id is -ESRCH). */
-    if ((domid_t)foreigndom != DOMID_SELF)
-        return -ESRCH;
-    if (count > MMUEXT_OP_MAX)
-        return -EINVAL;
-    for (i = 0; i < count; i++) {
-        struct mmuext_op op;
-        if (copy_from_guest(&op, ops + i * sizeof(op), sizeof(op))) {
-            rc = -EFAULT;
-            break;
-        }
-        mmuext_fn *fn = SUBOP_TABLE_LOOKUP(mmuext_ops, op.cmd);
-        rc = fn ? fn(v, &op) : hc_enosys_subop("mmuext_op", __HYPERVISOR_mmuext_op, op.cmd);
-        if (rc)
-            break;
-    }
-    if (pdone) {
-        unsigned int done = (unsigned int)i;
-        if (copy_to_guest(pdone, &done, sizeof(done)))
-            return -EFAULT;
-    }
-    return rc;
+    return run_guest_batch(ops, count, sizeof(struct mmuext_op), MMUEXT_OP_MAX, pdone,
+                           foreigndom, apply_mmuext_op);
 }
