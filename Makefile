@@ -6,6 +6,7 @@
 #                 end-to-end boots; ends with "N passed, N failed"
 #   make debug    boot paused with a gdb stub and a ready gdbinit (build/gdbinit)
 #   make check-abi  regenerate docs/abi/table.md and check the ABI table against the code
+#   make test-xen   run the same test guests on Debian's Xen 4.17 (the ABI reference)
 #
 # Objects are listed in the Kbuild files of each directory (obj-y += ...). Everything is
 # built out of tree, in $(BUILD).
@@ -142,6 +143,18 @@ check-abi:
 	$(Q)$(PYTHON) scripts/gen-abi.py --check --doc docs/abi/table.md
 
 # ---- running ---------------------------------------------------------------------------
+# Debian's Xen 4.17 as the reference implementation of the ABI: the same guests, booted
+# as Xen's first domain. Installed on demand; gunzipped for QEMU's multiboot loader.
+XEN_IMAGE := $(BUILD)/xen/xen-4.17.elf
+$(XEN_IMAGE):
+	$(Q)scripts/deps.sh --xen
+	@mkdir -p $(dir $@)
+	$(Q)zcat /boot/xen-4.17-amd64.gz > $@
+
+.PHONY: test-xen
+test-xen: deps guests $(XEN_IMAGE)
+	$(Q)tests/run-tests.sh --build $(BUILD) --guests "$(tst-tests)" --xen $(XEN_IMAGE)
+
 .PHONY: run test debug bench
 run: all
 	$(Q)scripts/parapet run $(BUILD)/tests/hello.elf

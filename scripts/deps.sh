@@ -15,6 +15,11 @@ need=(
   "timeout coreutils bounds each test boot"
 )
 
+# --xen: also Debian's Xen 4.17 hypervisor, the reference for `make test-xen`.
+if [[ ${1-} == --xen ]]; then
+  need+=("/boot/xen-4.17-amd64.gz xen-hypervisor-4.17-amd64 the Xen 4.17 reference hypervisor (make test-xen)")
+fi
+
 missing_pkgs=()
 for row in "${need[@]}"; do
   read -r what pkg why <<<"$row"
