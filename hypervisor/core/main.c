@@ -7,6 +7,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "domain.h"
+#include "lapic.h"
 #include "lib.h"
 #include "mm.h"
 #include "shutdown.h"
@@ -72,8 +73,10 @@ void hv_main(uint32_t magic, uint32_t mbi)
     stage(5, "descriptors: GDT window, TSS with IST stacks, IDT, syscall entry\n");
 
     tsc_calibrate();
-    stage(6, "time: TSC %lu.%03lu MHz\n", (unsigned long)(tsc_khz / 1000),
-          (unsigned long)(tsc_khz % 1000));
+    lapic_init();
+    stage(6, "time: TSC %lu.%03lu MHz, local APIC timer %lu ticks/ms\n",
+          (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
+          (unsigned long)lapic_ticks_per_ms);
 
     if (cmdline_has("debug_fault"))
         debug_planted_fault();
