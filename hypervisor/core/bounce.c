@@ -124,6 +124,8 @@ void prepare_return_to_guest(struct cpu_regs *regs)
     regs->ss |= 3;
     regs->rflags = (regs->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM | X86_EFLAGS_NT)) |
                    X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    /* iretq to a non-canonical RIP would fault in ring 0 on some CPUs and in ring 3 on
+     * others: give the guest the #GP(0) at that RIP either way, as Xen does. */
     if (!is_canonical(regs->rip))
-        domain_crash("return to non-canonical rip 0x%lx", (unsigned long)regs->rip);
+        inject_exception(v, regs, 13, 0);
 }

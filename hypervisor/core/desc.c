@@ -102,6 +102,9 @@ void desc_init(void)
                      :: "i"(HV_CS) : "rax", "memory");
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" :: "r"(HV_DS));
     __asm__ volatile("ltr %w0" :: "r"(HV_TSS_SEL));
+    /* A null LDT: the CPU's reset LDT (base 0) would let a guest selector with TI=1 read
+     * descriptors, call gates included, from guest memory at VA 0. */
+    __asm__ volatile("lldt %w0" :: "r"(0));
 
     for (unsigned v = 0; v < 256; v++)
         set_gate(v, 0, 0);

@@ -51,13 +51,37 @@ static void guest_page_fault(struct vcpu *v, struct cpu_regs *regs)
     inject_exception(v, regs, 14, ec);
 }
 
+/*
+ * The iretq of return_to_guest refused the guest's frame (a CS or SS that is not a
+ * usable ring-3 selector, e.g. one a guest kernel took from a user's sigreturn frame):
+ * hand the fault to the guest kernel, as Xen does, with the refused frame as the
+ * interrupted state. The CPU loaded nothing, so the guest's GPRs are in regs (saved by
+ * this entry) and its rip..ss still lie at the top of the stack, where this entry's own
+ * frame did not reach; everything below them is rebuilt, then the frame is left again.
+ */
+static void __attribute__((noreturn)) reflect_iret_fault(struct cpu_regs *regs)
+{
+    struct cpu_regs gprs = *regs;
+    struct cpu_regs *g = guest_regs();
+    unsigned vec = (unsigned)regs->vector;
+
+    /* Only a selector check can refuse the frame (#NP, #SS, #GP); anything else would
+     * be a fault reading our own descriptor tables: not the guest's to handle. */
+    if (vec < 11 || vec > 13)
+        domain_crash("the guest's return frame faulted in the hypervisor (vector %u, "
+                     "error 0x%lx)", vec, (unsigned long)regs->error_code);
+    memcpy(g, &gprs, offsetof(struct cpu_regs, vector));
+    g->vector = vec;
+    g->error_code = gprs.error_code;
+    inject_exception(current_vcpu(), g, vec, gprs.error_code);
+    return_to_guest_now();
+}
+
 void exception_dispatch(struct cpu_regs *regs)
 {
     if (!(regs->cs & 3)) {
         if (regs->rip == (uint64_t)iret_to_guest_insn)
-            domain_crash("the guest's return frame was refused by the CPU (%s, error 0x%lx):"
-                         " bad selector or address", regs->vector == 13 ? "#GP" : "fault",
-                         (unsigned long)regs->error_code);
+            reflect_iret_fault(regs);
         uint64_t fixup = extable_find(regs->rip);
         if (fixup) {
             regs->rip = fixup;

@@ -2,37 +2,47 @@
  * xsa-a9-guest-pointers: security invariant A9. Every pointer a guest hands the
  * hypervisor is checked on the address actually accessed: the hypervisor hole
  * [0xFFFF800000000000, 0xFFFF880000000000), non-canonical addresses, arrays whose
- * element k leaves the guest range or wraps around 2^64, unmapped pages and read-only
- * pages (as outputs) all give -EFAULT, and nothing is read from or written to the wrong
- * place.
+ * element k leaves the guest range, unmapped pages and read-only pages (as outputs) all
+ * give -EFAULT, nothing is read from or written to the wrong place, and the host lives.
  *
- * How: each hypercall that takes a guest pointer (set_trap_table, mmu_update, set_gdt,
- * memory_op, multicall, xen_version, console_io, vcpu_op, mmuext_op, sched_op,
- * callback_op) is called with a table of bad pointers: NULL, an unmapped VA, the RO M2P
- * at 0xFFFF800000000000, the hypervisor image at 0xFFFF828000100000, the last bytes of
- * the hole, three non-canonical addresses and a random one. Then arrays whose first
- * element is readable and whose next element is not: across an unmapped page, across
- * the end of the lower canonical half (a page the test maps at 0x7FFFFFFFF000), and
- * around 2^64 (a page the test maps at 0xFFFFFFFFFFFFF000, with VA 0 mapped to a page
- * holding a valid element, so a missing wrap check would *succeed* visibly). Outputs
- * go to a read-only page of ours, to our own L4 page table and GDT frame (typed pages
- * the guest maps read-only), and to the M2P, and each is compared before and after.
- * The test FAILS when a call returns anything but the expected code, when a "nothing
- * written" page changed, or when an element past the bad one was processed.
- *
+ * Checks:
+ *  - every pointer argument of set_trap_table, mmu_update (reqs, pdone), set_gdt,
+ *    memory_op (current/maximum_reservation, memory_map and its buffer,
+ *    machphys_mapping), multicall, xen_version (every output sub-op), console_io,
+ *    vcpu_op (runstate, runstate area, vcpu_info), mmuext_op (ops, pdone), sched_op
+ *    shutdown and callback_op, against NULL, an unmapped VA, the RO M2P at
+ *    0xFFFF800000000000, the hypervisor image at 0xFFFF828000100000, the last bytes of
+ *    the hole, three non-canonical addresses and a random one: -EFAULT (a NULL trap
+ *    table or pdone is legal and not tried; a bad pdone may also be ignored, as Xen
+ *    does; console reads with nothing to read may return 0 untouched);
+ *  - a runstate area registered in the hole or non-canonical: refused (-EINVAL, or
+ *    Xen's -EFAULT), and the hypervisor survives updating it;
+ *  - outputs into a read-only page of ours, into our own L4 (a typed page we map
+ *    read-only: a write there would forge a page-table entry) and at the M2P: -EFAULT
+ *    and the page is byte-for-byte unchanged;
+ *  - arrays whose element 0 is fine and element 1 is not: across an unmapped page,
+ *    across the end of the lower canonical half (a page mapped at 0x7FFFFFFFF000):
+ *    -EFAULT, with *done = 1 and entry 0 processed; an output running from a RW page
+ *    into a RO page: -EFAULT, the RO page unchanged;
+ *  - arrays and buffers that wrap around 2^64 (a page mapped at 0xFFFFFFFFFFFFF000, VA 0
+ *    mapped to a page holding a valid element): every byte touched is guest memory, so
+ *    either refusal (-EFAULT) or Xen's per-element processing is accepted, and which
+ *    one happened is printed; anything else fails;
+ *  - counts so large that base + i * size overflows: -EINVAL, -EFAULT or (Xen's
+ *    32-bit counts) 0.
+ * How: direct hypercalls through the hypercall page; pages are read back by the guest.
+ * The test FAILS on any other return code, a changed "nothing written" page, or an
+ * element past the bad one being processed. AFTER=hello shows the host survived.
  * Cannot detect: a hypervisor read of its own memory through a hole pointer whose result
- * is discarded (only the return code is visible; console_io is the call where a leak
- * would be printed and returned as success); writes into the hole at places the guest
- * cannot read back (the "host still alive" rule, AFTER=hello, catches gross damage
- * only); ordering differences within a partial copy.
+ * is discarded (only the return code is visible; console_io is the call where such a
+ * leak would be printed and returned as success); writes into the hole at places the
+ * guest cannot read back (the AFTER guest catches gross damage only).
  */
-#include "test.h"
+#include <xen/errno.h>
+#include "../xsa-common/far_page.h"
 
-const char test_title[] = "xsa-a9-guest-pointers: bad guest pointers give -EFAULT, host survives";
-
-#define EFAULT 14
-#define EINVAL 22
-#define ENOSYS 38
+const char test_title[] =
+    "xsa-a9-guest-pointers: bad guest pointers give -EFAULT, host survives";
 
 /* Addresses no guest pointer may reach. */
 #define HOLE_M2P        0xFFFF800000000000UL   /* the read-only M2P, first byte */
@@ -42,10 +52,6 @@ const char test_title[] = "xsa-a9-guest-pointers: bad guest pointers give -EFAUL
 #define NONCANON_HIGH   0xFFFF7FFFFFFFFFF8UL   /* just below the hole */
 #define NONCANON_MID    0x8000000000000000UL
 #define UNMAPPED_VA     0x00007F0000000000UL   /* no L4 entry at all */
-
-/* Pages the test maps for itself at the two ends of the canonical space. */
-#define LOW_TOP_VA      0x00007FFFFFFFF000UL   /* last page of the lower half */
-#define TOP_VA          0xFFFFFFFFFFFFF000UL   /* last page before 2^64 */
 
 static const struct {
     unsigned long va;
@@ -76,7 +82,9 @@ static uint8_t zero_data[PAGE_SIZE] PAGES;        /* shown at VA 0 */
 static uint64_t pt_low[3][512] PAGES;             /* L3, L2, L1 for LOW_TOP_VA */
 static uint64_t pt_top[3][512] PAGES;             /* L3, L2, L1 for TOP_VA */
 
-static bool have_low_top, have_top, have_m2p;
+static struct far_page low_top = { LOW_TOP_VA, pt_low, false };
+static struct far_page top = { TOP_VA, pt_top, false };
+static bool have_m2p;
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -91,70 +99,6 @@ static void expect_rc2(const char *what, long got, long want, long alt)
 {
     if (got != want && got != alt)
         test_failure("%s: returned %ld, expected %ld or %ld", what, got, want, alt);
-}
-
-static unsigned long l4_maddr(void)
-{
-    unsigned long cr3;
-
-    __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-    return cr3 & PAGE_MASK;
-}
-
-static long set_l4_entry(unsigned int slot, unsigned long val)
-{
-    struct mmu_update u = { .ptr = l4_maddr() + slot * 8UL, .val = val };
-
-    return HYPERVISOR_mmu_update((unsigned long)&u, 1, 0, DOMID_SELF);
-}
-
-/*
- * Map data at va through three fresh tables (L3, L2, L1) hung off an empty L4 slot: fill
- * them while writable, make them read-only (a page table may have no writable mapping),
- * then write the L4 entry; the hypervisor validates the chain on the way.
- */
-static bool map_far_page(unsigned long va, void *data, uint64_t (*pt)[512], const char *name)
-{
-    unsigned int i4 = (va >> 39) & 511, i3 = (va >> 30) & 511, i2 = (va >> 21) & 511;
-    unsigned int i1 = (va >> 12) & 511;
-    const uint64_t *l4 = (const uint64_t *)start_info->pt_base;
-    unsigned int i;
-    long rc;
-
-    if (l4[i4]) {
-        test_error("%s: L4 slot %u of our page table is already in use", name, i4);
-        return false;
-    }
-    memset(pt, 0, 3 * PAGE_SIZE);
-    pt[2][i1] = virt_to_mfn(data) << PAGE_SHIFT | PTE_P | PTE_RW | PTE_A | PTE_D;
-    pt[1][i2] = virt_to_mfn(pt[2]) << PAGE_SHIFT | PTE_P | PTE_RW | PTE_A;
-    pt[0][i3] = virt_to_mfn(pt[1]) << PAGE_SHIFT | PTE_P | PTE_RW | PTE_A;
-    for (i = 0; i < 3; i++) {
-        rc = remap_page(pt[i], virt_to_mfn(pt[i]), PTE_P | PTE_A);
-        if (rc) {
-            test_error("%s: cannot make table %u read-only: %ld", name, i, rc);
-            return false;
-        }
-    }
-    rc = set_l4_entry(i4, virt_to_mfn(pt[0]) << PAGE_SHIFT | PTE_P | PTE_RW | PTE_A);
-    if (rc) {
-        test_error("%s: mmu_update of L4 slot %u failed: %ld", name, i4, rc);
-        return false;
-    }
-    if (probe_write((void *)va)) {
-        test_error("%s: page mapped at %lx is not writable", name, va);
-        return false;
-    }
-    return true;
-}
-
-static void unmap_far_page(unsigned long va, uint64_t (*pt)[512])
-{
-    unsigned int i;
-
-    set_l4_entry((va >> 39) & 511, 0);
-    for (i = 0; i < 3; i++)
-        remap_page(pt[i], virt_to_mfn(pt[i]), PTE_P | PTE_RW | PTE_A | PTE_D);
 }
 
 static bool map_va0(bool on)
@@ -178,7 +122,7 @@ static struct mmu_update harmless_mmu_req(void)
     return u;
 }
 
-/* ---- 1. every pointer argument against the bad-pointer table -------------------------- */
+/* ---- 1. every pointer argument against the bad-pointer table ------------------------- */
 
 static void test_bad_pointer_table(void)
 {
@@ -209,44 +153,46 @@ static void test_bad_pointer_table(void)
         } while (0)
 
         if (p)      /* a NULL trap table is legal: it clears the table */
-            CHECK(HYPERVISOR_set_trap_table(p), -EFAULT);
-        CHECK(HYPERVISOR_mmu_update(p, 1, 0, DOMID_SELF), -EFAULT);
-        CHECK(HYPERVISOR_mmu_update(p, 3, (unsigned long)&done, DOMID_SELF), -EFAULT);
+            CHECK(HYPERVISOR_set_trap_table(p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_mmu_update(p, 1, 0, DOMID_SELF), -XEN_EFAULT);
+        CHECK(HYPERVISOR_mmu_update(p, 3, (unsigned long)&done, DOMID_SELF), -XEN_EFAULT);
         if (p)      /* a NULL pdone means "not wanted" */
-            CHECK2(HYPERVISOR_mmu_update((unsigned long)&req, 1, p, DOMID_SELF), -EFAULT, 0);
-        CHECK(HYPERVISOR_set_gdt(p, 16), -EFAULT);
-        CHECK(HYPERVISOR_memory_op(XENMEM_current_reservation, p), -EFAULT);
-        CHECK(HYPERVISOR_memory_op(XENMEM_maximum_reservation, p), -EFAULT);
-        CHECK(HYPERVISOR_memory_op(XENMEM_memory_map, p), -EFAULT);
-        CHECK(HYPERVISOR_memory_op(XENMEM_machphys_mapping, p), -EFAULT);
+            CHECK2(HYPERVISOR_mmu_update((unsigned long)&req, 1, p, DOMID_SELF),
+                   -XEN_EFAULT, 0);
+        CHECK(HYPERVISOR_set_gdt(p, 16), -XEN_EFAULT);
+        CHECK(HYPERVISOR_memory_op(XENMEM_current_reservation, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_memory_op(XENMEM_maximum_reservation, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_memory_op(XENMEM_memory_map, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_memory_op(XENMEM_machphys_mapping, p), -XEN_EFAULT);
         /* memory_map: the struct is fine, the buffer it names is not. */
         mm.nr_entries = 4;
         set_xen_guest_handle(mm.buffer, (void *)p);
-        CHECK2(HYPERVISOR_memory_op(XENMEM_memory_map, (unsigned long)&mm), -EFAULT,
-               -ENOSYS);   /* Xen 4.17 has no memory_map for this (dom0) guest */
-        CHECK(HYPERVISOR_multicall(p, 1), -EFAULT);
+        CHECK2(HYPERVISOR_memory_op(XENMEM_memory_map, (unsigned long)&mm), -XEN_EFAULT,
+               -XEN_ENOSYS);   /* Xen 4.17 has no memory_map for this (dom0) guest */
+        CHECK(HYPERVISOR_multicall(p, 1), -XEN_EFAULT);
         for (j = 0; j < ARRAY_SIZE(xv_out); j++) {
             snprintf(what, sizeof(what), "xen_version(%u), %s", xv_out[j], n);
-            expect_rc(what, HYPERVISOR_xen_version(xv_out[j], p), -EFAULT);
+            expect_rc(what, HYPERVISOR_xen_version(xv_out[j], p), -XEN_EFAULT);
         }
-        CHECK(HYPERVISOR_console_io(CONSOLEIO_write, 8, p), -EFAULT);
+        CHECK(HYPERVISOR_console_io(CONSOLEIO_write, 8, p), -XEN_EFAULT);
         /* Nothing to read on the serial line: Xen and Parapet may return 0 untouched. */
-        CHECK2(HYPERVISOR_console_io(CONSOLEIO_read, 8, p), -EFAULT, 0);
-        CHECK(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, p), -EFAULT);
-        CHECK(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, p), -EFAULT);
-        CHECK(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, p), -EFAULT);
-        CHECK(HYPERVISOR_mmuext_op(p, 1, 0, DOMID_SELF), -EFAULT);
+        CHECK2(HYPERVISOR_console_io(CONSOLEIO_read, 8, p), -XEN_EFAULT, 0);
+        CHECK(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_mmuext_op(p, 1, 0, DOMID_SELF), -XEN_EFAULT);
         if (p)
-            CHECK2(HYPERVISOR_mmuext_op((unsigned long)&ext, 1, p, DOMID_SELF), -EFAULT, 0);
-        CHECK(HYPERVISOR_sched_op(SCHEDOP_shutdown, p), -EFAULT);
-        CHECK(HYPERVISOR_callback_op(CALLBACKOP_register, p), -EFAULT);
-        CHECK(HYPERVISOR_callback_op(CALLBACKOP_unregister, p), -EFAULT);
+            CHECK2(HYPERVISOR_mmuext_op((unsigned long)&ext, 1, p, DOMID_SELF),
+                   -XEN_EFAULT, 0);
+        CHECK(HYPERVISOR_sched_op(SCHEDOP_shutdown, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_callback_op(CALLBACKOP_register, p), -XEN_EFAULT);
+        CHECK(HYPERVISOR_callback_op(CALLBACKOP_unregister, p), -XEN_EFAULT);
 #undef CHECK
 #undef CHECK2
     }
 }
 
-/* ---- 2. a registered runstate area in the hole is refused or never written ------------ */
+/* ---- 2. a registered runstate area in the hole is refused or never written ----------- */
 
 static void test_runstate_area(void)
 {
@@ -262,8 +208,9 @@ static void test_runstate_area(void)
         rc = HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0,
                                 (unsigned long)&area);
         /* Parapet refuses at registration (-EINVAL); Xen 4.17 answers -EFAULT (its
-         * guest_handle_okay); a hypervisor may also store it and let later copies fail. Either way the hypervisor must then survive updating it. */
-        if (rc != -EINVAL && rc != -EFAULT && rc != 0)
+         * guest_handle_okay); a hypervisor may also store it and let later copies
+         * fail. Either way it must then survive updating it. */
+        if (rc != -XEN_EINVAL && rc != -XEN_EFAULT && rc != 0)
             test_failure("register_runstate_memory_area(%lx) returned %ld", bad[i], rc);
         HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (unsigned long)&ri);
         HYPERVISOR_sched_op(SCHEDOP_yield, 0);
@@ -274,7 +221,7 @@ static void test_runstate_area(void)
         test_error("unregistering the runstate area failed: %ld", rc);
 }
 
-/* ---- 3. read-only outputs: -EFAULT and not one byte written ---------------------------- */
+/* ---- 3. read-only outputs: -EFAULT and not one byte written -------------------------- */
 
 /* xen_version outputs into [dst, dst+32) must fail and leave it as it was. */
 static void check_ro_output(const char *name, void *dst)
@@ -292,15 +239,15 @@ static void check_ro_output(const char *name, void *dst)
     memcpy(before, (void *)page, PAGE_SIZE);
     for (j = 0; j < ARRAY_SIZE(xv_out); j++) {
         rc = HYPERVISOR_xen_version(xv_out[j], (unsigned long)dst);
-        if (rc != -EFAULT)
+        if (rc != -XEN_EFAULT)
             test_failure("xen_version(%u) into %s returned %ld, expected -EFAULT",
                          xv_out[j], name, rc);
     }
     rc = HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (unsigned long)ri);
-    if (rc != -EFAULT)
+    if (rc != -XEN_EFAULT)
         test_failure("get_runstate_info into %s returned %ld, expected -EFAULT", name, rc);
     rc = HYPERVISOR_memory_op(XENMEM_machphys_mapping, (unsigned long)dst);
-    if (rc != -EFAULT)
+    if (rc != -XEN_EFAULT)
         test_failure("machphys_mapping into %s returned %ld, expected -EFAULT", name, rc);
     if (memcmp(before, (void *)page, PAGE_SIZE))
         test_failure("%s changed although every write to it was refused", name);
@@ -330,7 +277,7 @@ static void test_ro_outputs(void)
     mc = (struct multicall_entry *)ro_page;
     rc = HYPERVISOR_multicall((unsigned long)mc, 1);
     /* The RO page holds op 0x5a5a... (unknown): -ENOSYS as result, store refused. */
-    if (rc != -EFAULT)
+    if (rc != -XEN_EFAULT)
         test_failure("multicall with its list in a read-only page returned %ld", rc);
 
     /* The RO M2P: a write through a hole pointer must change nothing we can read. */
@@ -350,7 +297,7 @@ static void test_ro_outputs(void)
         test_error("remap read-write failed: %ld", rc);
 }
 
-/* ---- 4. arrays whose element k is bad -------------------------------------------------- */
+/* ---- 4. arrays whose element k is bad ------------------------------------------------ */
 
 /* The last n bytes before an unmapped page. */
 static void *before_unmapped(size_t n)
@@ -370,7 +317,7 @@ static void test_crossing_unmapped(void)
 
     *u = harmless_mmu_req();
     rc = HYPERVISOR_mmu_update((unsigned long)u, 2, (unsigned long)&done, DOMID_SELF);
-    expect_rc("mmu_update, element 1 in an unmapped page", rc, -EFAULT);
+    expect_rc("mmu_update, element 1 in an unmapped page", rc, -XEN_EFAULT);
     if (done != 1)
         test_failure("mmu_update, element 1 unmapped: done = %u, expected 1", done);
 
@@ -378,7 +325,7 @@ static void test_crossing_unmapped(void)
     x->cmd = MMUEXT_TLB_FLUSH_LOCAL;
     done = 0xdead;
     rc = HYPERVISOR_mmuext_op((unsigned long)x, 2, (unsigned long)&done, DOMID_SELF);
-    expect_rc("mmuext_op, element 1 in an unmapped page", rc, -EFAULT);
+    expect_rc("mmuext_op, element 1 in an unmapped page", rc, -XEN_EFAULT);
     if (done != 1)
         test_failure("mmuext_op, element 1 unmapped: done = %u, expected 1", done);
 
@@ -387,7 +334,7 @@ static void test_crossing_unmapped(void)
     m->args[0] = XENVER_version;
     m->result = 0xdead;
     rc = HYPERVISOR_multicall((unsigned long)m, 2);
-    expect_rc("multicall, entry 1 in an unmapped page", rc, -EFAULT);
+    expect_rc("multicall, entry 1 in an unmapped page", rc, -XEN_EFAULT);
     if (m->result != ((4UL << 16) | 17) && m->result != 0xdead)
         test_failure("multicall entry 0 result %lx", (unsigned long)m->result);
 
@@ -396,25 +343,27 @@ static void test_crossing_unmapped(void)
     t->cs = FLAT_KERNEL_CS;
     t->address = vector_stub_address(0x2f);
     expect_rc("set_trap_table, entry 1 in an unmapped page",
-              HYPERVISOR_set_trap_table((unsigned long)t), -EFAULT);
+              HYPERVISOR_set_trap_table((unsigned long)t), -XEN_EFAULT);
 
     frames[0] = virt_to_mfn(scratch);
     expect_rc("set_gdt, frame 1 of its list in an unmapped page",
-              HYPERVISOR_set_gdt((unsigned long)frames, 1024), -EFAULT);
+              HYPERVISOR_set_gdt((unsigned long)frames, 1024), -XEN_EFAULT);
 
     memcpy(before_unmapped(8), "crossing", 8);
     expect_rc("console_io write across into an unmapped page",
               HYPERVISOR_console_io(CONSOLEIO_write, 16, (unsigned long)before_unmapped(8)),
-              -EFAULT);
+              -XEN_EFAULT);
     expect_rc("xen_version(extraversion) across into an unmapped page",
-              HYPERVISOR_xen_version(XENVER_extraversion, (unsigned long)before_unmapped(8)),
-              -EFAULT);
+              HYPERVISOR_xen_version(XENVER_extraversion,
+                                     (unsigned long)before_unmapped(8)),
+              -XEN_EFAULT);
     expect_rc("xen_version(get_features) across into an unmapped page",
-              HYPERVISOR_xen_version(XENVER_get_features, (unsigned long)before_unmapped(4)),
-              -EFAULT);
+              HYPERVISOR_xen_version(XENVER_get_features,
+                                     (unsigned long)before_unmapped(4)),
+              -XEN_EFAULT);
     expect_rc("sched_op(shutdown) with its argument across into an unmapped page",
               HYPERVISOR_sched_op(SCHEDOP_shutdown, (unsigned long)before_unmapped(2)),
-              -EFAULT);
+              -XEN_EFAULT);
 }
 
 /* An output that starts in a RW page and runs into a RO one. */
@@ -430,9 +379,10 @@ static void test_crossing_readonly(void)
         return;
     }
     expect_rc("xen_version(compile_info) from a RW page into a RO page",
-              HYPERVISOR_xen_version(XENVER_compile_info, (unsigned long)p), -EFAULT);
+              HYPERVISOR_xen_version(XENVER_compile_info, (unsigned long)p), -XEN_EFAULT);
     expect_rc("get_runstate_info from a RW page into a RO page",
-              HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (unsigned long)p), -EFAULT);
+              HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (unsigned long)p),
+              -XEN_EFAULT);
     for (unsigned int i = 0; i < PAGE_SIZE; i++) {
         if (rw_ro[1][i] != 0x77) {
             test_failure("the read-only page was written at offset %u", i);
@@ -452,27 +402,27 @@ static void test_crossing_noncanonical(void)
     unsigned int done = 0xdead;
     long rc;
 
-    if (!have_low_top)
+    if (!low_top.mapped)
         return;
     *u = harmless_mmu_req();
     rc = HYPERVISOR_mmu_update((unsigned long)u, 2, (unsigned long)&done, DOMID_SELF);
-    expect_rc("mmu_update, element 1 non-canonical", rc, -EFAULT);
+    expect_rc("mmu_update, element 1 non-canonical", rc, -XEN_EFAULT);
     if (done != 1)
         test_failure("mmu_update, element 1 non-canonical: done = %u, expected 1", done);
 
     memset(m, 0, sizeof(*m));
     m->op = __HYPERVISOR_xen_version;
     rc = HYPERVISOR_multicall((unsigned long)m, 3);
-    expect_rc("multicall, entry 1 non-canonical", rc, -EFAULT);
+    expect_rc("multicall, entry 1 non-canonical", rc, -XEN_EFAULT);
 
     memcpy((void *)(end - 16), "noncanonnoncanon", 16);
     expect_rc("console_io write across the end of the lower half",
-              HYPERVISOR_console_io(CONSOLEIO_write, 16, end - 8), -EFAULT);
+              HYPERVISOR_console_io(CONSOLEIO_write, 16, end - 8), -XEN_EFAULT);
     /* 64 KiB from 16 bytes before the end: at most those 16 bytes may be printed. */
     expect_rc("console_io write of 64 KiB running off the lower half",
-              HYPERVISOR_console_io(CONSOLEIO_write, 65536, end - 16), -EFAULT);
+              HYPERVISOR_console_io(CONSOLEIO_write, 65536, end - 16), -XEN_EFAULT);
     expect_rc("xen_version(capabilities) across the end of the lower half",
-              HYPERVISOR_xen_version(XENVER_capabilities, end - 16), -EFAULT);
+              HYPERVISOR_xen_version(XENVER_capabilities, end - 16), -XEN_EFAULT);
 }
 
 /*
@@ -485,7 +435,7 @@ static void test_crossing_noncanonical(void)
  */
 static void wrap_outcome(const char *what, long rc, bool processed_wrapped, long ok_rc)
 {
-    if (rc == -EFAULT && !processed_wrapped)
+    if (rc == -XEN_EFAULT && !processed_wrapped)
         printk("  %s: refused (-EFAULT)\n", what);
     else if (rc == ok_rc && processed_wrapped)
         printk("  %s: element at VA 0 processed, as Xen does\n", what);
@@ -505,7 +455,7 @@ static void test_wraparound(void)
     bool wrote;
     long rc;
 
-    if (!have_top || !map_va0(true))
+    if (!top.mapped || !map_va0(true))
         return;
 
     /* VA 0 holds a valid element of each kind. */
@@ -538,7 +488,8 @@ static void test_wraparound(void)
     if (m0->result != 0x5e5e5e5e && m0->result != (unsigned long)m->result)
         test_failure("multicall wrapping: entry at VA 0 has result %lx",
                      (unsigned long)m0->result);
-    wrap_outcome("multicall, entry 1 wraps around to VA 0", rc, m0->result != 0x5e5e5e5e, 0);
+    wrap_outcome("multicall, entry 1 wraps around to VA 0", rc,
+                 m0->result != 0x5e5e5e5e, 0);
 
     /* One copy that wraps: 8 bytes at the top, 8 at VA 0. */
     memcpy(zero_data, "WRAPPED\n", 8);
@@ -574,25 +525,40 @@ static void test_huge_counts(void)
 
     rc = HYPERVISOR_mmu_update((unsigned long)scratch, 1UL << 60, (unsigned long)&done,
                                DOMID_SELF);
-    if (rc != -EINVAL && rc != -EFAULT && rc != 0)
+    if (rc != -XEN_EINVAL && rc != -XEN_EFAULT && rc != 0)
         test_failure("mmu_update with count 2^60 returned %ld", rc);
     rc = HYPERVISOR_mmuext_op((unsigned long)scratch, ~0UL, (unsigned long)&done,
                               DOMID_SELF);
-    if (rc != -EINVAL && rc != -EFAULT)
+    if (rc != -XEN_EINVAL && rc != -XEN_EFAULT)
         test_failure("mmuext_op with count ~0 returned %ld", rc);
     rc = HYPERVISOR_multicall((unsigned long)scratch, 1UL << 58);
-    if (rc != -EINVAL && rc != -EFAULT && rc != 0)
+    if (rc != -XEN_EINVAL && rc != -XEN_EFAULT && rc != 0)
         test_failure("multicall with nr 2^58 returned %ld", rc);
     rc = HYPERVISOR_console_io(CONSOLEIO_write, 1UL << 40, (unsigned long)scratch);
-    if (rc != -EINVAL && rc != -EFAULT && rc != 0)
+    if (rc != -XEN_EINVAL && rc != -XEN_EFAULT && rc != 0)
         test_failure("console_io write of 2^40 bytes returned %ld", rc);
     rc = HYPERVISOR_set_gdt((unsigned long)scratch, ~0UL);
-    if (rc != -EINVAL && rc != -EFAULT)
+    if (rc != -XEN_EINVAL && rc != -XEN_EFAULT)
         test_failure("set_gdt with ~0 entries returned %ld", rc);
 }
 
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} cases[] = {
+    { "every pointer argument against the bad-pointer table", test_bad_pointer_table },
+    { "runstate areas in the hole or non-canonical", test_runstate_area },
+    { "read-only outputs (own page, own L4, M2P) stay untouched", test_ro_outputs },
+    { "arrays whose element 1 is in an unmapped page", test_crossing_unmapped },
+    { "outputs running from a RW page into a RO page", test_crossing_readonly },
+    { "arrays whose element 1 is non-canonical", test_crossing_noncanonical },
+    { "arrays and buffers that wrap around 2^64", test_wraparound },
+    { "counts that overflow base + i * size", test_huge_counts },
+};
+
 void test_main(void)
 {
+    unsigned int i;
     long rc;
 
     /* The pages the test needs, set up once. */
@@ -601,36 +567,22 @@ void test_main(void)
         test_error("cannot unmap the second edge page: %ld", rc);
         return;
     }
-    have_low_top = map_far_page(LOW_TOP_VA, low_top_data, pt_low, "last lower-half page");
-    have_top = map_far_page(TOP_VA, top_data, pt_top, "last page before 2^64");
+    map_far_page(&low_top, low_top_data);
+    map_far_page(&top, top_data);
     have_m2p = probe_read((void *)HOLE_M2P) == EXINFO_NONE;
     printk("  mapped: %lx %s, %lx %s; the M2P is %sreadable\n", LOW_TOP_VA,
-           have_low_top ? "yes" : "no", TOP_VA, have_top ? "yes" : "no",
+           low_top.mapped ? "yes" : "no", TOP_VA, top.mapped ? "yes" : "no",
            have_m2p ? "" : "not ");
 
-    printk("Test: every pointer argument with %u bad pointers\n",
-           (unsigned int)ARRAY_SIZE(bad_ptrs));
-    test_bad_pointer_table();
-    printk("Test: runstate areas in the hole or non-canonical\n");
-    test_runstate_area();
-    printk("Test: read-only outputs (own page, own L4, M2P) stay untouched\n");
-    test_ro_outputs();
-    printk("Test: arrays whose element 1 is in an unmapped page\n");
-    test_crossing_unmapped();
-    printk("Test: outputs running from a RW page into a RO page\n");
-    test_crossing_readonly();
-    printk("Test: arrays whose element 1 is non-canonical\n");
-    test_crossing_noncanonical();
-    printk("Test: arrays whose element 1 wraps around 2^64\n");
-    test_wraparound();
-    printk("Test: counts that overflow base + i * size\n");
-    test_huge_counts();
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        printk("Test: %s\n", cases[i].name);
+        cases[i].fn();
+    }
 
     /* Put the framework's trap table back (set_trap_table may have merged entries). */
     install_default_traps();
-    if (have_low_top)
-        unmap_far_page(LOW_TOP_VA, pt_low);
-    if (have_top)
-        unmap_far_page(TOP_VA, pt_top);
+    unmap_far_page(&low_top);
+    unmap_far_page(&top);
+    remap_page(edge[1], virt_to_mfn(edge[1]), PTE_P | PTE_RW | PTE_A | PTE_D);
     test_success();
 }

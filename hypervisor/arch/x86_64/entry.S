@@ -128,6 +128,7 @@ exception_common:
     jne 2f
 1:  swapgs
 2:  SAVE_GPRS
+    cld                                 /* the CPU keeps a guest's DF=1: C needs DF=0 */
     mov %rsp, %rdi
     call exception_dispatch
     testb $3, REGS_cs(%rsp)
@@ -137,26 +138,43 @@ exception_common:
     iretq
 
 /* #DB, NMI, #DF, #MC arrive on their own IST stacks and may interrupt the few
- * instructions where %gs is the guest's: decide by looking at GS_BASE itself. */
+ * instructions where %gs is the guest's. From guest mode (CS RPL 3) %gs is always the
+ * guest's: swapgs, exactly like exception_common, so KERNEL_GS_BASE keeps the guest's
+ * active base (toggle_guest_mode relies on it). From ring 0 it may be either, and the
+ * guest chooses its GS base freely (any canonical value, even one inside our per-CPU
+ * block), so nothing about the value can be trusted: save GS_BASE, load ours, put the
+ * saved one back on the way out. rbx = 1 (swapped) or 0 (saved in r12:r13). */
+#if MAX_CPUS != 1
+#error "paranoid_common loads percpu_area[0]: find this CPU's block (IST stack)"
+#endif
 paranoid_common:
     SAVE_GPRS
-    xor %ebx, %ebx                      /* rbx = 1 if we swapped */
-    mov $0xC0000101, %ecx               /* MSR_GS_BASE */
-    rdmsr
-    shl $32, %rdx
-    or %rdx, %rax
-    lea percpu_area(%rip), %rdx
-    sub %rdx, %rax
-    cmp $(PERCPU_size * MAX_CPUS), %rax
-    jb 3f                               /* already ours */
-    swapgs
+    cld                                 /* as in exception_common */
+    xor %ebx, %ebx
+    testb $3, REGS_cs(%rsp)
+    jz 1f
+    swapgs                              /* from the guest */
     mov $1, %ebx
+    jmp 3f
+1:  mov $0xC0000101, %ecx               /* MSR_GS_BASE, from ring 0 */
+    rdmsr
+    mov %eax, %r12d
+    mov %edx, %r13d
+    lea percpu_area(%rip), %rax
+    mov %rax, %rdx
+    shr $32, %rdx
+    wrmsr
 3:  mov %rsp, %rdi
-    call paranoid_dispatch
+    call paranoid_dispatch              /* rbx, r12, r13 are callee-saved */
     test %ebx, %ebx
     jz 4f
     swapgs
-4:  RESTORE_GPRS
+    jmp 5f
+4:  mov $0xC0000101, %ecx
+    mov %r12d, %eax
+    mov %r13d, %edx
+    wrmsr
+5:  RESTORE_GPRS
     add $16, %rsp
     iretq
 
