@@ -1,28 +1,109 @@
 /*
- * sched_op: yield, block and shutdown. One domain runs at a time (issue #3 adds the
- * scheduler), so yield returns at once. block clears the upcall mask (the implicit
- * "sti" of the ABI) and returns 0 when an event is pending; with no event source yet
- * to wake it, it returns at once too (logged once), rather than sleeping forever.
- * shutdown ends the domain with its reason: it becomes the machine's exit status.
+ * sched_op: yield, block, poll and shutdown. One domain runs at a time (the scheduler
+ * of issue #3 comes next), so yield returns at once; block and poll halt the CPU until
+ * the timer interrupt makes an event pending. A vCPU that nothing could ever wake (no
+ * timer armed, or VIRQ_TIMER not bound) returns at once, logged once, rather than hang
+ * the machine. shutdown ends the domain with its reason: the machine's exit status.
  */
 #include "console.h"
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
+#include "timer.h"
 
 static long sched_yield(uint64_t arg) { return 0; }
 
+/* Sleep until an interrupt (the LAPIC timer) arrives; interrupts are off again after. */
+static void wait_for_interrupt(void)
+{
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Only VIRQ_TIMER can wake a vCPU while it is the only one running. */
+static bool can_be_woken(struct vcpu *v)
+{
+    return timer_armed(v) && v->domain->evtchn.virq_port[v->id][VIRQ_TIMER] != 0;
+}
+
+static void cannot_wake(struct vcpu *v, const char *what)
+{
+    static bool warned;
+    if (!warned) {
+        warned = true;
+        printk("d%u: %s with no bound timer able to wake it: returning\n", v->domain->id, what);
+    }
+}
+
+/* SCHEDOP_block: the implicit "sti" (upcall mask cleared), then sleep until an event
+ * upcall is pending. */
 static long sched_block(uint64_t arg)
 {
     struct vcpu *v = current_vcpu();
-    static bool warned;
     *upcall_mask(v) = 0;
-    if (!v->vcpu_info->evtchn_upcall_pending && !warned) {
-        warned = true;
-        printk("d%u: SCHEDOP_block with nothing able to wake it yet: returning\n",
-               v->domain->id);
+    while (!v->vcpu_info->evtchn_upcall_pending) {
+        if (!can_be_woken(v)) {
+            cannot_wake(v, "SCHEDOP_block");
+            break;
+        }
+        wait_for_interrupt();
     }
+    return 0;
+}
+
+/* A port SCHEDOP_poll may name: inside the allocated range and open (Xen 4.17's
+ * evtchn_port_poll: -EINVAL for port 0, free and never-allocated ports). */
+static bool poll_port_ok(const struct evtchn_domain *ed, evtchn_port_t port)
+{
+    return port < ed->valid && ed->chan[port].state != EVTCHN_FREE &&
+           ed->chan[port].state != EVTCHN_RESERVED;
+}
+
+/* An upcall the vCPU would take now also ends a poll, as on Xen. */
+static bool upcall_deliverable(struct vcpu *v)
+{
+    return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
+}
+
+/* SCHEDOP_poll: sleep until one of the listed ports is pending (masked or not), an
+ * upcall needs delivery, or the absolute timeout (0 = none) passes. The upcall mask is
+ * left alone. */
+#define POLL_PORTS_MAX 128
+static long sched_poll(uint64_t arg)
+{
+    struct vcpu *v = current_vcpu();
+    struct sched_poll p;
+    evtchn_port_t ports[POLL_PORTS_MAX];
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > POLL_PORTS_MAX)
+        return -EINVAL;
+    if (copy_from_guest(ports, (uint64_t)(uintptr_t)p.ports.p, p.nr_ports * sizeof(ports[0])))
+        return -EFAULT;
+    for (unsigned i = 0; i < p.nr_ports; i++)
+        if (!poll_port_ok(&v->domain->evtchn, ports[i]))
+            return -EINVAL;
+    if (p.timeout) {
+        pvclock_timer_set(&v->poll_timeout, p.timeout);
+        timer_reprogram(v);
+    }
+    for (;;) {
+        if (upcall_deliverable(v))
+            goto done;
+        for (unsigned i = 0; i < p.nr_ports; i++)
+            if (evtchn_is_pending(&v->domain->evtchn, ports[i]) > 0)
+                goto done;
+        if (p.timeout && !v->poll_timeout.armed)
+            goto done;                          /* timed out */
+        if (!p.timeout && !can_be_woken(v)) {
+            cannot_wake(v, "SCHEDOP_poll");
+            goto done;
+        }
+        wait_for_interrupt();
+    }
+done:
+    pvclock_timer_stop(&v->poll_timeout);
+    timer_reprogram(v);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * vcpu_op: the vCPU queries and registrations a single-vCPU PV guest makes: is_up,
- * runstate (query and registered area), and moving vcpu_info into a page of the
- * guest's (checked: owned, aligned, inside the page, once only: A28).
+ * runstate (query and registered area), moving vcpu_info into a page of the guest's
+ * (checked: owned, aligned, inside the page, once only: A28), and the vCPU's
+ * single-shot and periodic timers (core/timer.c; expiry raises VIRQ_TIMER).
  */
 #include "domain.h"
 #include "errno.h"
@@ -9,6 +10,7 @@
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"
+#include "timer.h"
 #include "tsc.h"
 
 
@@ -65,8 +67,51 @@ static long vcpu_register_vcpu_info(struct vcpu *v, uint64_t arg)
     nv->evtchn_upcall_pending = 1;
     nv->evtchn_pending_sel = ~0UL;
     v->vcpu_info = nv;
+    evtchn_vcpu_info_moved(&d->evtchn, v->id, nv);
+    time_update_vcpu(v);
     v->vcpu_info_mfn = info.mfn;
     v->vcpu_info_registered = true;
+    return 0;
+}
+
+static long vcpu_set_periodic_timer(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_set_periodic_timer op;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -EFAULT;
+    int rc = pvclock_periodic_check(&op);
+    if (rc)
+        return rc;
+    pvclock_periodic_start(&v->periodic, op.period_ns, system_time_ns());
+    timer_reprogram(v);
+    return 0;
+}
+
+static long vcpu_stop_periodic_timer(struct vcpu *v, uint64_t arg)
+{
+    v->periodic.period = 0;
+    timer_reprogram(v);
+    return 0;
+}
+
+static long vcpu_set_singleshot_timer(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_set_singleshot_timer op;
+    uint64_t deadline;
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -EFAULT;
+    int rc = pvclock_singleshot(system_time_ns(), &op, &deadline);
+    if (rc)
+        return rc;
+    pvclock_timer_set(&v->singleshot, deadline);
+    timer_reprogram(v);
+    return 0;
+}
+
+static long vcpu_stop_singleshot_timer(struct vcpu *v, uint64_t arg)
+{
+    pvclock_timer_stop(&v->singleshot);
+    timer_reprogram(v);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "shutdown.h"
+#include "timer.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -74,6 +75,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 
     tsc_calibrate();
     lapic_init();
+    time_init();
     stage(6, "time: TSC %lu.%03lu MHz, local APIC timer %lu ticks/ms\n",
           (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
           (unsigned long)lapic_ticks_per_ms);

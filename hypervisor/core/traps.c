@@ -11,7 +11,9 @@
 #include "emul.h"
 #include "guest_access.h"
 #include "hypercall.h"
+#include "lapic.h"
 #include "lib.h"
+#include "timer.h"
 #include "x86.h"
 
 void fatal_fault(struct cpu_regs *regs) __attribute__((noreturn));
@@ -87,8 +89,12 @@ void exception_dispatch(struct cpu_regs *regs)
             regs->rip = fixup;
             return;
         }
+        if (regs->vector == LAPIC_TIMER_VECTOR) {
+            timer_interrupt();     /* while the hypervisor waits in block or poll */
+            return;
+        }
         if (regs->vector >= 32)
-            return;    /* a stray hardware interrupt: nothing is unmasked */
+            return;    /* a stray hardware interrupt: nothing else is unmasked */
         fatal_fault(regs);
     }
 
@@ -114,6 +120,8 @@ void exception_dispatch(struct cpu_regs *regs)
         guest_page_fault(v, regs);
         return;
     default:
+        if (vec == LAPIC_TIMER_VECTOR)
+            timer_interrupt();
         if (vec >= 32)
             return;    /* hardware interrupt while the guest ran */
     }

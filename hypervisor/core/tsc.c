@@ -1,13 +1,16 @@
 /*
  * TSC calibration against the PIT (channel 2, gate through port 0x61, polled): the
- * TSC rate in kHz, and the conversion from TSC ticks to nanoseconds of system time.
+ * TSC rate in kHz, and the conversion from TSC ticks to nanoseconds of system time
+ * (the same mul/shift scale the guests are given).
  */
 #include "console.h"
+#include "time/pvclock.h"
 #include "tsc.h"
 #include "x86.h"
 
 uint64_t tsc_khz;
-static uint64_t tsc_at_boot;
+uint64_t tsc_at_boot;
+struct pvclock_scale tsc_to_ns;    /* the scale guests get in vcpu_time_info */
 
 #define PIT_HZ 1193182u
 
@@ -27,11 +30,12 @@ void tsc_calibrate(void)
     if (!tsc_khz)
         tsc_khz = 1000000;     /* 1 GHz if the PIT misbehaves; said in the log */
     tsc_at_boot = start;
+    pvclock_tsc_scale(&tsc_to_ns, tsc_khz * 1000);
 }
 
+/* System time with the very scale guests extrapolate with, so the hypervisor's idea
+ * of "now" and a guest's never drift apart between updates. */
 uint64_t system_time_ns(void)
 {
-    uint64_t delta = rdtsc() - tsc_at_boot;
-    /* ns = delta * 1e6 / khz, split to avoid overflow for long uptimes. */
-    return (delta / tsc_khz) * 1000000 + (delta % tsc_khz) * 1000000 / tsc_khz;
+    return pvclock_scale_delta(rdtsc() - tsc_at_boot, &tsc_to_ns);
 }

@@ -17,6 +17,7 @@
 #include "mm.h"
 
 #define DEFAULT_DOMAIN_MIB 32
+#define EVTCHN_DOMU_MAX_PORT 1023   /* what xl gives an unprivileged domain */
 
 static void *pfn_va(struct domain *d, uint64_t pfn) { return mfn_to_virt(d->first_mfn + pfn); }
 
@@ -190,6 +191,12 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         return -EINVAL;
     }
     init_vcpu(d, &ki, &lay);
+    if (evtchn_domain_init(&d->evtchn, d->id, false, MAX_VCPUS, EVTCHN_DOMU_MAX_PORT,
+                           d->shared_info)) {
+        domain_release_memory(d);
+        *why = "event channels could not be set up (a builder bug)";
+        return -EINVAL;
+    }
     return 0;
 }
 

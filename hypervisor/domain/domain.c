@@ -11,6 +11,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "shutdown.h"
+#include "timer.h"
 #include "x86.h"
 
 static struct domain the_domain;     /* the running one */
@@ -92,12 +93,24 @@ static void run_next_domain(void)
     desc_load_guest_gdt(v);
     fpu_init_for_guest();
     vcpu_load_cr3(v);
+    time_domain_start(d);
+    timer_reprogram(v);
     return_to_guest_now();
 }
+
+/* Event channels may only name domains that exist: one runs at a time. */
+static struct evtchn_domain *evtchn_lookup(domid_t id)
+{
+    return the_domain.id == id ? &the_domain.evtchn : NULL;
+}
+static const struct evtchn_env domain_evtchn_env = { .domain = evtchn_lookup };
 
 static void end_domain(struct domain *d) __attribute__((noreturn));
 static void end_domain(struct domain *d)
 {
+    timer_reprogram(NULL);
+    if (d->evtchn.shared_info)
+        evtchn_domain_destroy(&domain_evtchn_env, &d->evtchn);
     this_cpu()->current = NULL;
     write_cr3(virt_to_maddr(idle_l4()));
     desc_load_guest_gdt(NULL);

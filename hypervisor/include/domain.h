@@ -11,6 +11,8 @@
 #include "xen-public.h"
 #include "cpu.h"
 #include "mm/page_type.h"
+#include "event/evtchn.h"
+#include "time/pvclock.h"
 
 #define MAX_VCPUS 1
 
@@ -41,6 +43,9 @@ struct vcpu {
     uint64_t ldt_base, ldt_entries;
     uint64_t runstate_area;           /* guest VA, 0 = none */
     struct vcpu_runstate_info runstate;
+    struct pvclock_timer singleshot;  /* set_timer_op and VCPUOP_set_singleshot_timer */
+    struct pvclock_periodic periodic; /* VCPUOP_set_periodic_timer (10 ms at start) */
+    struct pvclock_timer poll_timeout;/* SCHEDOP_poll's timeout, while polling */
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
@@ -65,6 +70,7 @@ struct domain {
     uint64_t enosys_logged[4];        /* bitmap of hypercall numbers already logged */
     uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
     struct vcpu vcpus[MAX_VCPUS];
+    struct evtchn_domain evtchn;      /* 2-level event channels (event/evtchn.c) */
 };
 
 static inline struct domain *current_domain(void) { return current_vcpu()->domain; }

@@ -56,7 +56,7 @@ vector_stubs:
     .set vec, vec + 1
     .endr
 
-/* Event upcall: we never unmask events, so this is a bug; C panics. */
+/* Event upcall: C calls the test's upcall hook, or panics if there is none. */
     .globl entry_event
 entry_event:
     pop   %rcx

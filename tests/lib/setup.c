@@ -92,7 +92,7 @@ static void map_shared_info(void)
         panic("update_va_mapping(shared_info at maddr %lx) failed: %ld",
               start_info->shared_info, rc);
     shared_info = (shared_info_t *)shared_info_va;
-    /* Events stay masked for the whole life of a test guest. */
+    /* Events stay masked unless a test opts in (events.h: set_event_upcall_hook). */
     shared_info->vcpu_info[0].evtchn_upcall_mask = 1;
 }
 

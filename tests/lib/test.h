@@ -11,6 +11,8 @@
 #include "lib.h"
 #include "guest.h"
 #include "exinfo.h"
+#include "events.h"
+#include "pvclock.h"
 
 /* Defined by every test. */
 extern const char test_title[];

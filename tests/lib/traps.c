@@ -1,11 +1,13 @@
 /*
  * The C half of exception delivery: do_exception() is where every stub of entry.S lands.
- * In order it handles the callbacks (event, failsafe: panic; syscall: the test's hook),
- * the end of exec_user() (int $0x20 from user mode), a test's own vector handler, the
- * exception fixups of exinfo.h, and finally prints a decoded crash report and crashes.
+ * In order it handles the callbacks (event: the test's upcall hook, else panic; failsafe:
+ * panic; syscall: the test's hook), the end of exec_user() (int $0x20 from user mode), a
+ * test's own vector handler, the exception fixups of exinfo.h, and finally prints a
+ * decoded crash report and crashes.
  */
 #include "guest.h"
 #include "exinfo.h"
+#include "events.h"
 #include "test.h"
 
 #include <stddef.h>
@@ -51,6 +53,9 @@ bool exec_user_via_gp;
 
 static vector_handler_t vector_handlers[NR_VECTOR_STUBS];
 static syscall_hook_t syscall_hook;
+static event_upcall_hook_t event_upcall_hook;
+static evtchn_handler_t evtchn_handler;
+volatile unsigned long event_upcall_count;
 
 static const char *const vector_names[32] = {
     [X86_DE] = "#DE", [X86_DB] = "#DB", [X86_NMI] = "NMI", [X86_BP] = "#BP",
@@ -110,6 +115,49 @@ void set_vector_handler(unsigned int vec, vector_handler_t fn)
 void set_syscall_hook(syscall_hook_t fn)
 {
     syscall_hook = fn;
+}
+
+void set_event_upcall_hook(event_upcall_hook_t fn)
+{
+    evtchn_handler = NULL;
+    event_upcall_hook = fn;
+}
+
+unsigned int evtchn_dispatch(evtchn_handler_t fn)
+{
+    struct vcpu_info *vi = this_vcpu_info();
+    xen_ulong_t sel, words;
+    unsigned int handled = 0;
+
+    __atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+    sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+    for (words = sel; words; words &= words - 1) {
+        unsigned int w = (unsigned int)__builtin_ctzl(words);
+        xen_ulong_t ready = shared_info->evtchn_pending[w] & ~shared_info->evtchn_mask[w];
+
+        for (; ready; ready &= ready - 1) {
+            evtchn_port_t port = w * EVTCHN_WORD_BITS + (unsigned int)__builtin_ctzl(ready);
+
+            if (!evtchn_clear_pending(port))
+                continue;               /* someone else took it */
+            handled++;
+            if (fn)
+                fn(port);
+        }
+    }
+    return handled;
+}
+
+static void dispatch_hook(struct cpu_regs *regs)
+{
+    (void)regs;
+    evtchn_dispatch(evtchn_handler);
+}
+
+void set_evtchn_handler(evtchn_handler_t fn)
+{
+    event_upcall_hook = fn ? dispatch_hook : NULL;
+    evtchn_handler = fn;
 }
 
 unsigned long read_vcpu_cr2(void)
@@ -177,7 +225,12 @@ void do_exception(struct cpu_regs *regs)
 
     switch (vec) {
     case VEC_EVENT:
-        panic("unexpected event upcall (rip %016lx): events are always masked", regs->rip);
+        if (!event_upcall_hook)
+            panic("unexpected event upcall (rip %016lx): events are masked unless a test "
+                  "sets an upcall hook", regs->rip);
+        event_upcall_count++;
+        event_upcall_hook(regs);
+        return;
     case VEC_FAILSAFE:
         panic("failsafe callback: the hypervisor could not load a data segment "
               "(rip %016lx)", regs->rip);
