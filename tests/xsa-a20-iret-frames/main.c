@@ -640,10 +640,7 @@ static void test_exceptions_with_df(void)
     set_vector_handler(X86_PF, NULL);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "kernel iret with IOPL 3, NT, VM, AC, reserved bits, IF clear or set",
       test_iret_kernel_flags },
     { "iret to user mode with IOPL 3: no port access, no cli", test_iret_user_iopl },
@@ -659,12 +656,8 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     unmap_far_page(&low_top);
     test_success();
 }

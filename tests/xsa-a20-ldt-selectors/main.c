@@ -224,10 +224,7 @@ static void test_iret(void)
     set_vector_handler(X86_SS, NULL);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "far call through a call gate in a fake LDT at VA 0", test_call_gate },
     { "DS/ES/FS loads of LDT selectors (kernel and user mode)", test_data_segments },
     { "iret with LDT selectors for CS and SS", test_iret },
@@ -235,11 +232,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

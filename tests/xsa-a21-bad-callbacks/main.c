@@ -319,10 +319,7 @@ static void test_unmapped_handler(void)
     remap_page(handler_page, virt_to_mfn(handler_page), PTE_P | PTE_RW | PTE_A | PTE_D);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "trap-table handlers outside the guest range", test_trap_table },
     { "callbacks outside the guest range", test_callbacks },
     { "stack_switch stacks outside the guest range", test_stack_switch },
@@ -332,11 +329,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

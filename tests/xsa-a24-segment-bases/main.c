@@ -300,10 +300,7 @@ static void test_cr4(void)
         test_failure("CR4 reads %lx at the end, %lx at the start", now, cr4);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "set_segment_base with non-canonical bases", test_set_segment_base },
     { "wrmsr of the segment base MSRs with non-canonical values", test_wrmsr },
     { "an FS base inside the hypervisor hole", test_base_in_hole },
@@ -314,11 +311,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

@@ -224,10 +224,7 @@ static void test_sysenter(void)
                     probe_exec("sysenter"));
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "int $0x80 without a trap-table entry", test_int80 },
     { "64-bit syscall from user mode with no syscall callback", test_syscall_no_callback },
     { "syscall from 32-bit user code with no syscall32 callback", test_compat_syscall },
@@ -236,11 +233,7 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
     test_success();
 }

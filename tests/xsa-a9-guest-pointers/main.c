@@ -542,10 +542,7 @@ static void test_huge_counts(void)
         test_failure("set_gdt with ~0 entries returned %ld", rc);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} cases[] = {
+static const struct subtest cases[] = {
     { "every pointer argument against the bad-pointer table", test_bad_pointer_table },
     { "runstate areas in the hole or non-canonical", test_runstate_area },
     { "read-only outputs (own page, own L4, M2P) stay untouched", test_ro_outputs },
@@ -558,7 +555,6 @@ static const struct {
 
 void test_main(void)
 {
-    unsigned int i;
     long rc;
 
     /* The pages the test needs, set up once. */
@@ -574,10 +570,7 @@ void test_main(void)
            low_top.mapped ? "yes" : "no", TOP_VA, top.mapped ? "yes" : "no",
            have_m2p ? "" : "not ");
 
-    for (i = 0; i < ARRAY_SIZE(cases); i++) {
-        printk("Test: %s\n", cases[i].name);
-        cases[i].fn();
-    }
+    RUN_SUBTESTS(cases);
 
     /* Put the framework's trap table back (set_trap_table may have merged entries). */
     install_default_traps();
