@@ -31,6 +31,8 @@ set -uo pipefail
 tests_dir=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$tests_dir/.." && pwd)
 launcher=${PARAPET_LAUNCHER:-$root/scripts/parapet}
+# Every guest test runs with the invariant auditor on (hypervisor/core/audit.c).
+hv_append=${PARAPET_TEST_APPEND-audit}
 
 usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -203,7 +205,8 @@ judge_domain() {
 # On Parapet: the launcher, one QEMU per test. Sets boot_status (launcher exit status).
 boot_parapet() {
   local timeout=$1 log=$2 errf=$3; shift 3
-  timeout -k 10 $((timeout + 30)) "$launcher" run --timeout "$timeout" --log "$log" "$@" \
+  timeout -k 10 $((timeout + 30)) "$launcher" run --timeout "$timeout" --log "$log" \
+    --append "$hv_append" "$@" \
     > /dev/null 2> "$errf" < /dev/null
   boot_status=$?
 }

@@ -3,6 +3,7 @@
  * slot filled; unimplemented ones answer -ENOSYS, logged once per domain and hypercall),
  * and the entry from a guest syscall.
  */
+#include "audit.h"
 #include "console.h"
 #include "domain.h"
 #include "errno.h"
@@ -52,5 +53,8 @@ long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
     current_domain()->hypercalls++;
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
         return hc_enosys((unsigned)(nr < 256 ? nr : 255));
-    return hypercall_table[nr](a1, a2, a3, a4, a5);
+    long rc = hypercall_table[nr](a1, a2, a3, a4, a5);
+    if (unlikely(audit_enabled))
+        audit_after_hypercall(nr);
+    return rc;
 }

@@ -2,10 +2,13 @@
  * console_io: a domain's text to the serial console, one "(dN) " prefix per line, and
  * serial input back. Text is buffered to the end of a line; a domain that ends mid-line
  * has its last partial line flushed (console_flush), so nothing it printed is lost.
- * Policy: a bad buffer pointer is -EFAULT; text already taken stays printed. A read of
- * more than INT_MAX bytes is -E2BIG (its result must fit an int), as in Xen.
+ * The console ring (core/console_ring.c) prints through the same line buffer
+ * (console_put_text). Policy: a bad buffer pointer is -EFAULT; text already taken
+ * stays printed. A read of more than INT_MAX bytes is -E2BIG (its result must fit an
+ * int), as in Xen.
  */
 #include "console.h"
+#include "console_ring.h"
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
@@ -14,7 +17,6 @@
 
 #define CONSOLE_WRITE_MAX (64 * 1024)   /* per call, as a bound on time spent (A7) */
 
-void console_flush(struct domain *d);
 void console_flush(struct domain *d)
 {
     if (!d->console_len)
@@ -26,13 +28,17 @@ void console_flush(struct domain *d)
     d->console_len = 0;
 }
 
-static void console_put(struct domain *d, char c)
+/* The one line buffer of a domain: console_io and the console ring both print here. */
+void console_put_text(struct domain *d, const char *s, size_t n)
 {
-    if (c == '\r')
-        return;
-    d->console_line[d->console_len++] = c;
-    if (c == '\n' || d->console_len == sizeof(d->console_line))
-        console_flush(d);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\r')
+            continue;
+        d->console_line[d->console_len++] = c;
+        if (c == '\n' || d->console_len == sizeof(d->console_line))
+            console_flush(d);
+    }
 }
 
 static long console_write(uint64_t count, uint64_t buf)
@@ -45,8 +51,7 @@ static long console_write(uint64_t count, uint64_t buf)
         size_t n = MIN(sizeof(chunk), count - done);
         if (copy_from_guest(chunk, buf + done, n))
             return -EFAULT;
-        for (size_t i = 0; i < n; i++)
-            console_put(d, chunk[i]);
+        console_put_text(d, chunk, n);
         done += n;
     }
     return 0;

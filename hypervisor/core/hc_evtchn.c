@@ -5,6 +5,7 @@
  * vcpu_info; the upcall itself is delivered on the way back to the guest
  * (prepare_return_to_guest). One domain runs at a time, so only it can be named.
  */
+#include "console_ring.h"
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
@@ -76,8 +77,10 @@ static long ev_send(uint64_t arg)
     if (t.kind == EVTCHN_SEND_GUEST) {
         struct evtchn_raised r;
         evtchn_raise(t.ed, t.port, &r);   /* the upcall goes out on return */
+    } else if (t.kind == EVTCHN_SEND_XEN && t.consumer == CONSOLE_RING_CONSUMER) {
+        console_ring_notify(current_domain(), t.port);   /* drains, raises back */
     }
-    return 0;                             /* no in-hypervisor backends yet */
+    return 0;                             /* other backends: none yet, dropped */
 }
 
 static long ev_bind_vcpu(uint64_t arg)

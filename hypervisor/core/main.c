@@ -3,6 +3,7 @@
  *   1/7 serial  2/7 multiboot  3/7 paging  4/7 frames  5/7 descriptors  6/7 time
  *   7/7 domains. Then the boot modules run as domains and the machine exits.
  */
+#include "audit.h"
 #include "boot.h"
 #include "console.h"
 #include "cpu.h"
@@ -80,6 +81,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
           (unsigned long)(tsc_khz / 1000), (unsigned long)(tsc_khz % 1000),
           (unsigned long)lapic_ticks_per_ms);
 
+    audit_init();
     if (cmdline_has("debug_fault"))
         debug_planted_fault();
 

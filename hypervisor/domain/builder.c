@@ -9,6 +9,7 @@
  */
 #include "boot.h"
 #include "console.h"
+#include "console_ring.h"
 #include "domain.h"
 #include "domain/elf_notes.h"
 #include "domain/layout.h"
@@ -94,7 +95,7 @@ static void fill_start_info(struct domain *d, const struct layout *lay, const ch
     si->store_mfn = d->first_mfn + lay->xenstore_pfn;
     si->store_evtchn = 0;
     si->console.domU.mfn = d->first_mfn + lay->console_pfn;
-    si->console.domU.evtchn = 0;
+    si->console.domU.evtchn = 0;          /* set once the port is bound (domain_build) */
     si->pt_base = layout_pfn_to_va(lay, lay->pt_pfn);
     si->nr_pt_frames = lay->nr_pt_pages;
     si->mfn_list = layout_pfn_to_va(lay, lay->p2m_pfn);
@@ -197,6 +198,15 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         *why = "event channels could not be set up (a builder bug)";
         return -EINVAL;
     }
+    /* The console ring (zeroed, start_info.console.domU.mfn) and its event channel,
+     * served by the hypervisor's backend (core/console_ring.c). */
+    uint32_t console_port;
+    if (console_ring_init(d, d->first_mfn + lay.console_pfn, &console_port)) {
+        domain_release_memory(d);
+        *why = "the console ring could not be connected (a builder bug)";
+        return -EINVAL;
+    }
+    ((start_info_t *)pfn_va(d, lay.start_info_pfn))->console.domU.evtchn = console_port;
     return 0;
 }
 

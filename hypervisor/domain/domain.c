@@ -7,6 +7,7 @@
  */
 #include "boot.h"
 #include "console.h"
+#include "console_ring.h"
 #include "domain.h"
 #include "lib.h"
 #include "mm.h"
@@ -95,6 +96,13 @@ static void run_next_domain(void)
     vcpu_load_cr3(v);
     time_domain_start(d);
     timer_reprogram(v);
+    if (cmdline_has("debug_audit_corrupt")) {
+        /* Plant one wrong reference count so tests/e2e/audit-catches.sh can see the
+         * auditor stop the machine; never on in normal runs. */
+        printk("debug_audit_corrupt: frame 0x%lx gets one reference too many\n",
+               (unsigned long)d->first_mfn);
+        mfn_to_page(d->first_mfn)->count++;
+    }
     return_to_guest_now();
 }
 
@@ -103,12 +111,14 @@ static struct evtchn_domain *evtchn_lookup(domid_t id)
 {
     return the_domain.id == id ? &the_domain.evtchn : NULL;
 }
-static const struct evtchn_env domain_evtchn_env = { .domain = evtchn_lookup };
+const struct evtchn_env domain_evtchn_env = { .domain = evtchn_lookup };
 
 static void end_domain(struct domain *d) __attribute__((noreturn));
 static void end_domain(struct domain *d)
 {
     timer_reprogram(NULL);
+    console_ring_end(d);           /* what the guest left in its ring, then */
+    console_flush(d);              /* its last partial line: no output is lost */
     if (d->evtchn.shared_info)
         evtchn_domain_destroy(&domain_evtchn_env, &d->evtchn);
     this_cpu()->current = NULL;

@@ -81,6 +81,9 @@ static inline struct domain *current_domain(void) { return current_vcpu()->domai
 void domain_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* SCHEDOP_shutdown: stop the current domain with a Xen shutdown reason. */
 void domain_shutdown(unsigned reason) __attribute__((noreturn));
+/* Event-channel lookups of the domains that exist (one runs at a time). */
+extern const struct evtchn_env domain_evtchn_env;
+
 /* Start the domains of the boot modules, one after another; never returns. */
 void domains_start(void) __attribute__((noreturn));
 

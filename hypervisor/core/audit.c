@@ -1,0 +1,156 @@
+/*
+ * The invariant auditor ("audit" on the hypervisor command line; the test suite runs
+ * with it). After every hypercall that can change page tables, descriptor tables or
+ * event channels, it recomputes from first principles what each frame of the domain
+ * must hold (one allocation reference, one per present entry of a validated table that
+ * maps it, one per pin, base pointer, GDT slot and registered vcpu_info; type
+ * references likewise) and compares with the frame table; it checks that no frame is
+ * both typed and mapped writable, that every validated L4 still carries the
+ * hypervisor's slots 256..271, and the event-channel table's own consistency. A
+ * mismatch is a hypervisor bug: it is reported and the machine stops.
+ */
+#include "audit.h"
+#include "boot.h"
+#include "console.h"
+#include "domain.h"
+#include "lib.h"
+#include "mm.h"
+#include "shutdown.h"
+
+#define AUDIT_MAX_FRAMES (1u << 16)   /* 256 MiB domains; larger ones are not audited */
+
+bool audit_enabled;
+static uint32_t want_count[AUDIT_MAX_FRAMES + 1], want_type[AUDIT_MAX_FRAMES + 1];
+static uint32_t writable_refs[AUDIT_MAX_FRAMES + 1];
+static uint64_t audits_run;
+
+void audit_init(void)
+{
+    audit_enabled = cmdline_has("audit");
+    if (audit_enabled)
+        printk("audit: checking page-table and event-channel invariants after hypercalls\n");
+}
+
+/* Index of a domain frame in the scratch arrays, or -1 if the frame is not the
+ * domain's (which a validated entry can never point at). */
+static long slot(const struct domain *d, uint64_t mfn)
+{
+    if (mfn >= d->first_mfn && mfn < d->first_mfn + d->nr_pages)
+        return (long)(mfn - d->first_mfn);
+    if (mfn == d->shared_info_mfn)
+        return (long)d->nr_pages;
+    return -1;
+}
+
+static void __attribute__((noreturn)) audit_fail(struct domain *d, const char *what,
+                                                 uint64_t mfn, uint64_t got, uint64_t want)
+{
+    printk("AUDIT FAILED after a hypercall of d%u: %s: frame 0x%lx has %lu, expected %lu\n",
+           d->id, what, (unsigned long)mfn, (unsigned long)got, (unsigned long)want);
+    hv_exit(EXIT_HV_FAILURE);
+}
+
+static void add_ref(struct domain *d, uint64_t mfn, bool typed, const char *what)
+{
+    long i = slot(d, mfn);
+    if (i < 0)
+        audit_fail(d, what, mfn, 1, 0);   /* a reference to a frame not the domain's */
+    want_count[i]++;
+    if (typed)
+        want_type[i]++;
+}
+
+/* References held by the present entries of a validated table. */
+static void count_table(struct domain *d, uint64_t mfn, int level)
+{
+    const uint64_t *e = mfn_to_virt(mfn);
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (level == 4 && l4_slot_is_xen(i)) {
+            /* The CPU sets A (and D) while walking: only they may differ. */
+            const uint64_t hw_bits = _PAGE_ACCESSED | _PAGE_DIRTY;
+            if ((e[i] | hw_bits) != (idle_l4()[i] | hw_bits))
+                audit_fail(d, "hypervisor L4 slot changed", mfn, e[i], idle_l4()[i]);
+            continue;
+        }
+        if (!pte_present(e[i]))
+            continue;
+        bool rw_leaf = level == 1 && (e[i] & _PAGE_RW);
+        add_ref(d, pte_mfn(e[i]), level > 1 || rw_leaf, "page-table entry");
+        if (rw_leaf)
+            writable_refs[slot(d, pte_mfn(e[i]))]++;
+    }
+}
+
+static void audit_memory(struct domain *d)
+{
+    uint64_t n = d->nr_pages + 1;
+    memset(want_count, 0, n * sizeof(want_count[0]));
+    memset(want_type, 0, n * sizeof(want_type[0]));
+    memset(writable_refs, 0, n * sizeof(writable_refs[0]));
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t mfn = i < d->nr_pages ? d->first_mfn + i : d->shared_info_mfn;
+        const struct page_info *pg = mfn_to_page(mfn);
+        want_count[i]++;                                   /* the allocation */
+        if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
+            count_table(d, mfn, pg->type);
+        if (pg->flags & PGF_pinned)
+            add_ref(d, mfn, true, "pin");
+    }
+    for (unsigned v = 0; v < MAX_VCPUS; v++) {
+        const struct vcpu *vc = &d->vcpus[v];
+        if (vc->kernel_l4)
+            add_ref(d, vc->kernel_l4, true, "kernel base pointer");
+        if (vc->user_l4)
+            add_ref(d, vc->user_l4, true, "user base pointer");
+        for (unsigned g = 0; g < vc->gdt_nr_frames; g++)
+            add_ref(d, vc->gdt_frames[g], true, "GDT frame");
+        if (vc->vcpu_info_registered) {
+            add_ref(d, vc->vcpu_info_mfn, true, "registered vcpu_info");
+            writable_refs[slot(d, vc->vcpu_info_mfn)]++;
+        }
+    }
+
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t mfn = i < d->nr_pages ? d->first_mfn + i : d->shared_info_mfn;
+        const struct page_info *pg = mfn_to_page(mfn);
+        if (pg->owner != d->id)
+            audit_fail(d, "owner", mfn, pg->owner, d->id);
+        if (pg->count != want_count[i])
+            audit_fail(d, "reference count", mfn, pg->count, want_count[i]);
+        if (pg->type_count != want_type[i])
+            audit_fail(d, "type count", mfn, pg->type_count, want_type[i]);
+        if (pg->type != PGT_writable && writable_refs[i])
+            audit_fail(d, "writable mapping of a typed frame (type in 'has')", mfn,
+                       pg->type, PGT_writable);
+    }
+}
+
+void audit_after_hypercall(uint64_t nr)
+{
+    struct domain *d = current_domain();
+    if (!d || d->nr_pages >= AUDIT_MAX_FRAMES)
+        return;
+    switch (nr) {
+    case __HYPERVISOR_mmu_update:
+    case __HYPERVISOR_mmuext_op:
+    case __HYPERVISOR_update_va_mapping:
+    case __HYPERVISOR_set_gdt:
+    case __HYPERVISOR_update_descriptor:
+    case __HYPERVISOR_vcpu_op:
+    case __HYPERVISOR_multicall:
+        audit_memory(d);
+        break;
+    case __HYPERVISOR_event_channel_op: {
+        const char *why = NULL;
+        if (evtchn_audit(&domain_evtchn_env, &d->evtchn, &why))
+            audit_fail(d, why ? why : "event-channel table", 0, 1, 0);
+        break;
+    }
+    default:
+        return;
+    }
+    audits_run++;
+}
+
+uint64_t audit_count(void) { return audits_run; }
