@@ -117,8 +117,6 @@ static void end_domain(struct domain *d) __attribute__((noreturn));
 static void end_domain(struct domain *d)
 {
     timer_reprogram(NULL);
-    console_ring_end(d);           /* what the guest left in its ring, then */
-    console_flush(d);              /* its last partial line: no output is lost */
     if (d->evtchn.shared_info)
         evtchn_domain_destroy(&domain_evtchn_env, &d->evtchn);
     this_cpu()->current = NULL;
@@ -126,6 +124,14 @@ static void end_domain(struct domain *d)
     desc_load_guest_gdt(NULL);
     domain_release_memory(d);
     reset_stack_and_call(run_next_domain);
+}
+
+/* Everything the domain printed goes out before the line that says how it ended: what
+ * it left in its console ring, then its last partial line. */
+static void drain_console(struct domain *d)
+{
+    console_ring_end(d);
+    console_flush(d);
 }
 
 void domain_crash(const char *fmt, ...)
@@ -136,6 +142,7 @@ void domain_crash(const char *fmt, ...)
     vsnprintf(d->crash_reason, sizeof(d->crash_reason), fmt, ap);
     va_end(ap);
     d->state = DOM_CRASHED;
+    drain_console(d);
     printk("d%u crashed: %s\n", d->id, d->crash_reason);
     record_end(d, 3, "crashed");
     end_domain(d);
@@ -146,6 +153,7 @@ void domain_shutdown(unsigned reason)
     struct domain *d = current_domain();
     d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
+    drain_console(d);
     printk("d%u shutdown: %s (%lu hypercalls, %lu exceptions reflected)\n", d->id,
            reason_name(reason), (unsigned long)d->hypercalls, (unsigned long)d->exceptions);
     record_end(d, reason, reason_name(reason));
