@@ -6,7 +6,8 @@
  * maps it, one per pin, base pointer, GDT slot and registered vcpu_info; type
  * references likewise) and compares with the frame table; it checks that no frame is
  * both typed and mapped writable, that every validated L4 still carries the
- * hypervisor's slots 256..271, and the event-channel table's own consistency. A
+ * hypervisor's slots 256..271, and the event-channel and grant tables' own
+ * consistency. A
  * mismatch is a hypervisor bug: it is reported and the machine stops.
  */
 #include "audit.h"
@@ -18,10 +19,11 @@
 #include "shutdown.h"
 
 #define AUDIT_MAX_FRAMES (1u << 16)   /* 256 MiB domains; larger ones are not audited */
+#define AUDIT_SLOTS (AUDIT_MAX_FRAMES + 1 + DOMU_GRANT_FRAMES)
 
 bool audit_enabled;
-static uint32_t want_count[AUDIT_MAX_FRAMES + 1], want_type[AUDIT_MAX_FRAMES + 1];
-static uint32_t writable_refs[AUDIT_MAX_FRAMES + 1];
+static uint32_t want_count[AUDIT_SLOTS], want_type[AUDIT_SLOTS];
+static uint32_t writable_refs[AUDIT_SLOTS];
 static uint64_t audits_run;
 
 void audit_init(void)
@@ -29,6 +31,19 @@ void audit_init(void)
     audit_enabled = cmdline_has("audit");
     if (audit_enabled)
         printk("audit: checking page-table and event-channel invariants after hypercalls\n");
+}
+
+/* The domain's frames, in scratch-array order: its memory, shared_info, then its
+ * grant-table frames. */
+static uint64_t nr_slots(const struct domain *d) { return d->nr_pages + 1 + d->gnttab.nr_frames; }
+
+static uint64_t slot_mfn(const struct domain *d, uint64_t i)
+{
+    if (i < d->nr_pages)
+        return d->first_mfn + i;
+    if (i == d->nr_pages)
+        return d->shared_info_mfn;
+    return d->gnttab.frame_mfn[i - d->nr_pages - 1];
 }
 
 /* Index of a domain frame in the scratch arrays, or -1 if the frame is not the
@@ -39,6 +54,9 @@ static long slot(const struct domain *d, uint64_t mfn)
         return (long)(mfn - d->first_mfn);
     if (mfn == d->shared_info_mfn)
         return (long)d->nr_pages;
+    for (uint32_t f = 0; f < d->gnttab.nr_frames; f++)
+        if (mfn == d->gnttab.frame_mfn[f])
+            return (long)(d->nr_pages + 1 + f);
     return -1;
 }
 
@@ -83,13 +101,13 @@ static void count_table(struct domain *d, uint64_t mfn, int level)
 
 static void audit_memory(struct domain *d)
 {
-    uint64_t n = d->nr_pages + 1;
+    uint64_t n = nr_slots(d);
     memset(want_count, 0, n * sizeof(want_count[0]));
     memset(want_type, 0, n * sizeof(want_type[0]));
     memset(writable_refs, 0, n * sizeof(writable_refs[0]));
 
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t mfn = i < d->nr_pages ? d->first_mfn + i : d->shared_info_mfn;
+        uint64_t mfn = slot_mfn(d, i);
         const struct page_info *pg = mfn_to_page(mfn);
         want_count[i]++;                                   /* the allocation */
         if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
@@ -112,7 +130,7 @@ static void audit_memory(struct domain *d)
     }
 
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t mfn = i < d->nr_pages ? d->first_mfn + i : d->shared_info_mfn;
+        uint64_t mfn = slot_mfn(d, i);
         const struct page_info *pg = mfn_to_page(mfn);
         if (pg->owner != d->id)
             audit_fail(d, "owner", mfn, pg->owner, d->id);
@@ -141,6 +159,14 @@ void audit_after_hypercall(uint64_t nr)
     case __HYPERVISOR_multicall:
         audit_memory(d);
         break;
+    case __HYPERVISOR_grant_table_op: {
+        struct gnttab_domain *all[1] = { &d->gnttab };
+        const char *why = NULL;
+        audit_memory(d);
+        if (gnttab_audit(&grant_env, all, 1, &why))
+            audit_fail(d, why ? why : "grant table", 0, 1, 0);
+        break;
+    }
     case __HYPERVISOR_event_channel_op: {
         const char *why = NULL;
         if (evtchn_audit(&domain_evtchn_env, &d->evtchn, &why))

@@ -198,6 +198,12 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         *why = "event channels could not be set up (a builder bug)";
         return -EINVAL;
     }
+    if (gnttab_domain_init(&grant_env, &d->gnttab, d->id, false, DOMU_GRANT_FRAMES,
+                           d->gnttab_active, d->gnttab_maptrack, DOMU_MAPTRACK_ENTRIES)) {
+        domain_release_memory(d);
+        *why = "no memory for the grant table";
+        return -ENOMEM;
+    }
     /* The console ring (zeroed, start_info.console.domU.mfn) and its event channel,
      * served by the hypervisor's backend (core/console_ring.c). */
     uint32_t console_port;
@@ -244,6 +250,13 @@ void domain_release_memory(struct domain *d)
                 leaked++;
             }
         }
+    }
+    /* Grant-table frames: the guest's mappings of them went with its page tables. */
+    if (d->gnttab.nr_frames) {
+        gnttab_release_mappings(&grant_env, &d->gnttab);
+        if (gnttab_domain_free_frames(&grant_env, &d->gnttab))
+            leaked += d->gnttab.nr_frames;
+        d->gnttab.nr_frames = 0;
     }
     if (d->shared_info_mfn) {
         struct page_info *pg = mfn_to_page(d->shared_info_mfn);

@@ -407,10 +407,12 @@ uint32_t gnttab_release_mappings(const struct gnttab_env *env, struct gnttab_dom
 static int16_t copy_domain(const struct gnttab_env *env, struct gnttab_domain *caller,
                            domid_t dom, bool is_gref, struct gnttab_domain **out)
 {
-    if (dom != DOMID_SELF && !is_gref)
-        return GNTST_permission_denied;     /* frames by number: own frames only */
+    /* Xen 4.17's order: an unknown domain first, then "frames by number are your own
+     * only" (DOMID_SELF). */
     *out = lookup_any(env, caller, dom);
-    return *out ? GNTST_okay : GNTST_bad_domain;
+    if (!*out)
+        return GNTST_bad_domain;
+    return dom == DOMID_SELF || is_gref ? GNTST_okay : GNTST_permission_denied;
 }
 
 static int16_t claim(const struct gnttab_env *env, struct gnttab_domain *caller,

@@ -12,9 +12,12 @@
 #include "cpu.h"
 #include "mm/page_type.h"
 #include "event/evtchn.h"
+#include "grant/grant_table.h"
 #include "time/pvclock.h"
 
 #define MAX_VCPUS 1
+#define DOMU_GRANT_FRAMES 32       /* the table may grow to this many frames (xl default) */
+#define DOMU_MAPTRACK_ENTRIES 1024 /* grant mappings a domain may hold */
 
 struct guest_trap {
     uint64_t address;   /* 0 = no handler */
@@ -71,7 +74,13 @@ struct domain {
     uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
     struct vcpu vcpus[MAX_VCPUS];
     struct evtchn_domain evtchn;      /* 2-level event channels (event/evtchn.c) */
+    struct gnttab_domain gnttab;      /* grant table v1 (grant/grant_table.c) */
+    struct gnttab_active gnttab_active[DOMU_GRANT_FRAMES * GNTTAB_ENTRIES_PER_FRAME];
+    struct gnttab_maptrack gnttab_maptrack[DOMU_MAPTRACK_ENTRIES];
 };
+
+/* Grant-table operations on the domains that exist (core/hc_grant.c). */
+extern const struct gnttab_env grant_env;
 
 static inline struct domain *current_domain(void) { return current_vcpu()->domain; }
 

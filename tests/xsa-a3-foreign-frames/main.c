@@ -53,6 +53,37 @@ static unsigned int nr_frames;
 
 static bool ours(unsigned long mfn);
 
+/* Frames the hypervisor shares with this domain: shared_info and the grant table's
+ * frames (what setup_table returns for the current size; none if it is -ENOSYS). */
+static unsigned long own_shared[1 + 64];
+static unsigned int nr_own_shared;
+
+static void learn_own_shared_frames(void)
+{
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    static xen_pfn_t table_frames[64];
+
+    own_shared[nr_own_shared++] = start_info->shared_info >> PAGE_SHIFT;
+    if (HYPERVISOR_grant_table_op(GNTTABOP_query_size, (unsigned long)&q, 1) ||
+        q.status != GNTST_okay || q.nr_frames > 64)
+        return;
+    struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = q.nr_frames };
+    set_xen_guest_handle(st.frame_list, table_frames);
+    if (HYPERVISOR_grant_table_op(GNTTABOP_setup_table, (unsigned long)&st, 1) ||
+        st.status != GNTST_okay)
+        return;
+    for (unsigned int i = 0; i < q.nr_frames; i++)
+        own_shared[nr_own_shared++] = table_frames[i];
+}
+
+static bool own_shared_frame(unsigned long mfn)
+{
+    for (unsigned int i = 0; i < nr_own_shared; i++)
+        if (own_shared[i] == mfn)
+            return true;
+    return false;
+}
+
 static void add_frame(unsigned long mfn, bool io, const char *why)
 {
     unsigned int i;
@@ -120,10 +151,15 @@ static void setup(void)
         if (mfn > last)
             last = mfn;
     }
-    /* Nobody's frames near our memory, and M2P entries naming a pfn of ours wrongly. */
+    learn_own_shared_frames();
+    /* Nobody's frames near our memory, and M2P entries naming a pfn of ours wrongly.
+     * Frames the hypervisor shares with us (shared_info, grant-table frames) have no
+     * pfn either, but they are ours to map: skip them. */
     for (mfn = 0x100; mfn <= max_mfn; mfn++) {
         unsigned long e = M2P[mfn];
 
+        if (e == ~0UL && own_shared_frame(mfn))
+            continue;
         if (e == ~0UL) {
             if (mfn < first && none_below++ < 2)
                 add_frame(mfn, false, "M2P ~0, below our memory");
