@@ -5,6 +5,12 @@
  * user mode (switching to the user L4). The restored flags are sanitised (IF on, IOPL,
  * VM and NT off: A20); the upcall mask becomes !IF of the saved flags, which is how a
  * guest re-enables events atomically with the return.
+ *
+ * The return RIP is not checked (D11, as Xen 4.17): the guest takes the fault the CPU
+ * would give. A non-canonical RIP becomes #GP(0) at that RIP in prepare_return_to_guest;
+ * one in the hypervisor hole is fetched in ring 3, where the hole is supervisor-only or
+ * no-execute, and the CPU's #PF is reflected like any other. A guest kernel that irets a
+ * user's sigreturn frame can so kill the process instead of losing the domain.
  */
 #include "console.h"
 #include "domain.h"
@@ -22,8 +28,6 @@ long hc_iret(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
     if (copy_from_guest(&ctx, regs->rsp, sizeof(ctx)))
         domain_crash("iret: the iret context at rsp 0x%lx cannot be read",
                      (unsigned long)regs->rsp);
-    if (!is_canonical(ctx.rip) || !guest_range_ok(ctx.rip, 1))
-        domain_crash("iret to a non-guest rip 0x%lx", (unsigned long)ctx.rip);
 
     if ((ctx.cs & 3) == 3 && v->kernel_mode) {
         if (!v->user_l4)

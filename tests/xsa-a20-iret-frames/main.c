@@ -3,7 +3,8 @@
  * crash. Whatever RFLAGS a guest puts in a HYPERVISOR_iret frame or carries into a
  * hypercall, it runs afterwards with IOPL 0, NT 0, VM 0 and the hardware IF set (the
  * virtual IF is the upcall mask); a return the CPU refuses, or a return RIP that is not
- * canonical, becomes a fault for the guest kernel, never a fault in the hypervisor.
+ * canonical or in the hypervisor hole, becomes a fault for the guest kernel, never a fault
+ * in the hypervisor nor a domain crash.
  *
  * Checks:
  *  - iret kernel->kernel with IOPL 3, NT, VM, AC, RF, reserved bits, IF clear: pushf
@@ -25,13 +26,17 @@
  *  - a hypercall by a `syscall` at 0x7FFFFFFFFFFE, whose return RIP is non-canonical
  *    (XSA-7's SYSRET hazard): the hypercall completes and the guest gets #GP(0) at
  *    0x0000800000000000, as on Xen;
+ *  - iret to a non-canonical RIP (0x800000000000, 2^63) or one in the hypervisor hole
+ *    (0xFFFF828000100000, 0xFFFF800000000000), in kernel and user mode: no domain crash,
+ *    the guest gets #GP(0), or the #PF of the ring-3 fetch (CR2 = RIP, error P|I, U as
+ *    the mode), at exactly that RIP, and carries on (D11, as on Xen 4.17);
  *  - #UD (kernel and user mode) and #PF taken with DF set (exception delivery keeps
  *    it): the bounce frame is intact, with the right RIP and DF set in its RFLAGS.
  * How: hand-built iret frames through hypercall page slot 23; a copy of exec_user()
  * with chosen RFLAGS; exception probes and vector handlers observe the outcome.
  * On the Xen reference (command line "xen-reference") a surviving NT is only a warning:
  * Xen 4.17 does not clear it. The frames whose answer is a domain crash are the
- * EXPECT_CRASH tests xsa-a20-iret-rip-*, -rsp-noncanonical, -context-in-hole; LDT
+ * EXPECT_CRASH tests xsa-a20-iret-rsp-noncanonical and -context-in-hole; LDT
  * selectors are xsa-a20-ldt-selectors.
  * Cannot detect: IOPL leaking only in kernel mode (kernel port I/O is emulated and never
  * faults); VM=1 effects (pushf never shows VM: surviving is the check); the hardware IF
@@ -560,6 +565,107 @@ static void test_hypercall_at_top(void)
                      "xen_version result", rc);
 }
 
+/* ---- 6. iret to a RIP outside the guest range: the fault the CPU gives -------------- */
+
+/*
+ * As on Xen 4.17 (D11): the iret completes and the guest takes the fault the hardware
+ * would give at that RIP. Non-canonical: #GP(0) with that RIP as the interrupted RIP. In
+ * the hypervisor hole: the ring-3 instruction fetch faults, #PF with CR2 = RIP and the
+ * error code of a fetch from a present supervisor-only or NX page (Parapet's image and
+ * Xen's M2P at 0xFFFF828000100000, the user-readable NX M2P at 0xFFFF800000000000 on
+ * both), U/S as the guest mode was. A guest kernel that irets a user's sigreturn frame
+ * so kills the process, not the domain.
+ */
+static unsigned int rip_hits, rip_vec;
+static uint64_t rip_ec, rip_rip, rip_cs, rip_cr2;
+unsigned long rip_resume;
+
+static bool rip_fault_handler(struct cpu_regs *regs)
+{
+    rip_hits++;
+    rip_vec = (unsigned int)regs->vector;
+    rip_ec = regs->error_code;
+    rip_rip = regs->rip;
+    rip_cs = regs->cs;
+    rip_cr2 = rip_vec == X86_PF ? read_vcpu_cr2() : 0;
+    regs->rip = rip_resume;             /* back in kernel mode, after the iret */
+    regs->cs = SEL_KERNEL_CS_RPL0;
+    regs->ss = SEL_KERNEL_SS;
+    return true;
+}
+
+/* iret to rip with the given CS and SS and our RSP; the fault handler resumes after. */
+static void iret_to_rip(unsigned long rip, unsigned long cs, unsigned long ss)
+{
+    __asm__ volatile("lea   1f(%%rip), %%rax\n\t"
+                     "mov   %%rax, rip_resume(%%rip)\n\t"
+                     "mov   %%rsp, %%rax\n\t"
+                     "push  %[ss]\n\t"
+                     "push  %%rax\n\t"
+                     "push  $0x202\n\t"
+                     "push  %[cs]\n\t"
+                     "push  %[rip]\n\t"
+                     "push  $0\n\t"
+                     "jmp   hypercall_page + 23 * 32\n"
+                     "1:"
+                     : : [rip] "r"(rip), [cs] "r"(cs), [ss] "r"(ss)
+                     : "rax", "rcx", "r11", "memory", "cc");
+}
+
+static void test_iret_bad_rip(void)
+{
+    static const struct {
+        unsigned long rip;
+        bool user;
+        unsigned int vec;
+        unsigned long ec;
+        const char *name;
+    } cases[] = {
+        { 0x0000800000000000UL, false, X86_GP, 0, "kernel, non-canonical 0x800000000000" },
+        { 0x8000000000000000UL, false, X86_GP, 0, "kernel, non-canonical 2^63" },
+        { HOLE_HV_IMAGE, false, X86_PF, PFEC_P | PFEC_I, "kernel, hole 0xffff828000100000" },
+        { 0xFFFF800000000000UL, false, X86_PF, PFEC_P | PFEC_I,
+          "kernel, hole 0xffff800000000000 (M2P)" },
+        { 0x0000800000000000UL, true, X86_GP, 0, "user, non-canonical 0x800000000000" },
+        { HOLE_HV_IMAGE, true, X86_PF, PFEC_P | PFEC_I | PFEC_U,
+          "user, hole 0xffff828000100000" },
+        { 0xFFFF800000000000UL, true, X86_PF, PFEC_P | PFEC_I | PFEC_U,
+          "user, hole 0xffff800000000000 (M2P)" },
+    };
+    unsigned int i;
+
+    set_vector_handler(X86_GP, rip_fault_handler);
+    set_vector_handler(X86_PF, rip_fault_handler);
+    for (i = 0; i < ARRAY_SIZE(cases); i++) {
+        rip_hits = 0;
+        rip_vec = 0;
+        iret_to_rip(cases[i].rip, cases[i].user ? SEL_USER_CS : SEL_KERNEL_CS_RPL0,
+                    cases[i].user ? SEL_USER_SS : SEL_KERNEL_SS);
+        *upcall_mask_byte() = 1;
+        if (rip_hits != 1) {
+            test_failure("iret to %s: %u faults delivered, expected 1", cases[i].name,
+                         rip_hits);
+            continue;
+        }
+        if (rip_vec != cases[i].vec || rip_ec != cases[i].ec || rip_rip != cases[i].rip ||
+            ((rip_cs & 3) == 3) != cases[i].user ||
+            (cases[i].vec == X86_PF && rip_cr2 != cases[i].rip))
+            test_failure("iret to %s: vector %u error %lx rip %lx cs %lx cr2 %lx, expected "
+                         "vector %u error %lx at that rip in %s mode%s", cases[i].name,
+                         rip_vec, rip_ec, rip_rip, rip_cs, rip_cr2, cases[i].vec,
+                         cases[i].ec, cases[i].user ? "user" : "kernel",
+                         cases[i].vec == X86_PF ? ", cr2 = rip" : "");
+    }
+    set_vector_handler(X86_GP, NULL);
+    set_vector_handler(X86_PF, NULL);
+
+    /* The guest carries on: a hypercall and a user-mode round trip still work. */
+    if (HYPERVISOR_xen_version(XENVER_version, 0) < 0)
+        test_failure("after the bad-rip irets: xen_version fails");
+    if (exec_user_flags(user_pushf, 0x202) == 0)
+        test_failure("after the bad-rip irets: a user-mode round trip fails");
+}
+
 /* ---- 7. exceptions taken with DF set ------------------------------------------------- */
 
 /*
@@ -651,6 +757,8 @@ static const struct subtest cases[] = {
       test_refused_frames },
     { "a hypercall whose return RIP is non-canonical gives the guest #GP(0)",
       test_hypercall_at_top },
+    { "iret to a non-canonical or hole RIP: the guest gets the CPU's #GP or #PF",
+      test_iret_bad_rip },
     { "exceptions taken with DF set get an intact bounce frame", test_exceptions_with_df },
 };
 
