@@ -21,7 +21,6 @@
 #                  "[parapet] d1 crashed: <reason>" whose reason matches; d1 then
 #                  prints no result line
 #   EXPECT_STATUS  expected exit status of scripts/parapet (default 0 unless EXPECT_CRASH)
-#   XEN_SKIP       under --xen, skip with this reason (a test of a deliberate Parapet policy)
 #
 # Log formats relied on (Parapet): guest console lines "(dN) text", domains numbered d1,
 # d2 in boot order; hypervisor lines "[parapet] ...", among them "[parapet] dN crashed:
@@ -136,7 +135,7 @@ conf_error=""
 read_conf() {
   local file=$1 line key val n=0
   conf_CATEGORY=functional conf_CMDLINE="" conf_TIMEOUT=60 conf_AFTER=""
-  conf_EXPECT_CRASH="" conf_EXPECT_STATUS="" conf_XEN_SKIP="" conf_error=""
+  conf_EXPECT_CRASH="" conf_EXPECT_STATUS="" conf_error=""
   [[ -f $file ]] || return 0
   while IFS= read -r line || [[ -n $line ]]; do
     n=$((n + 1))
@@ -153,7 +152,7 @@ read_conf() {
       val=${val%"${val##*[![:space:]]}"}              # trailing blanks
     fi
     case $key in
-      CATEGORY|CMDLINE|TIMEOUT|AFTER|EXPECT_CRASH|EXPECT_STATUS|XEN_SKIP) printf -v "conf_$key" '%s' "$val" ;;
+      CATEGORY|CMDLINE|TIMEOUT|AFTER|EXPECT_CRASH|EXPECT_STATUS) printf -v "conf_$key" '%s' "$val" ;;
       *) conf_error="$file:$n: unknown key $key"; return 1 ;;
     esac
   done < "$file"
@@ -246,8 +245,6 @@ run_guest() {
   if ! read_conf "$tests_dir/$name/test.conf"; then fail "$name" "$conf_error"; return; fi
   local timeout=$conf_TIMEOUT after=$conf_AFTER expect_crash=$conf_EXPECT_CRASH
   local expect_status_conf=$conf_EXPECT_STATUS
-  # A test of a deliberate Parapet policy says why it has no meaning on the reference.
-  if [[ -n $xen_image && -n $conf_XEN_SKIP ]]; then skip "$name" "on Xen: $conf_XEN_SKIP"; return; fi
   cmdline=$conf_CMDLINE
   elf=$build/tests/$name.elf
   log=$logs/$name.log

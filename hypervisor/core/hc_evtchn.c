@@ -11,14 +11,6 @@
 #include "guest_access.h"
 #include "hypercall.h"
 
-static struct evtchn_domain *lookup_domain(domid_t id)
-{
-    struct domain *d = current_domain();
-    return d && d->id == id ? &d->evtchn : NULL;
-}
-
-static const struct evtchn_env evtchn_env = { .domain = lookup_domain };
-
 static struct evtchn_domain *my_ed(void) { return &current_domain()->evtchn; }
 
 /* Copy in, run, copy out: every sub-op with an in/out struct. */
@@ -33,13 +25,13 @@ static struct evtchn_domain *my_ed(void) { return &current_domain()->evtchn; }
 
 static long ev_alloc_unbound(uint64_t arg)
 {
-    return INOUT(struct evtchn_alloc_unbound, arg, evtchn_op_alloc_unbound(&evtchn_env, my_ed(), &op_));
+    return INOUT(struct evtchn_alloc_unbound, arg, evtchn_op_alloc_unbound(&domain_evtchn_env, my_ed(), &op_));
 }
 
 static long ev_bind_interdomain(uint64_t arg)
 {
     return INOUT(struct evtchn_bind_interdomain, arg,
-                 evtchn_op_bind_interdomain(&evtchn_env, my_ed(), &op_, NULL));
+                 evtchn_op_bind_interdomain(&domain_evtchn_env, my_ed(), &op_, NULL));
 }
 
 static long ev_bind_virq(uint64_t arg)
@@ -54,7 +46,7 @@ static long ev_bind_ipi(uint64_t arg)
 
 static long ev_status(uint64_t arg)
 {
-    return INOUT(struct evtchn_status, arg, evtchn_op_status(&evtchn_env, my_ed(), &op_));
+    return INOUT(struct evtchn_status, arg, evtchn_op_status(&domain_evtchn_env, my_ed(), &op_));
 }
 
 static long ev_close(uint64_t arg)
@@ -62,7 +54,7 @@ static long ev_close(uint64_t arg)
     struct evtchn_close op;
     if (copy_from_guest(&op, arg, sizeof(op)))
         return -EFAULT;
-    return evtchn_op_close(&evtchn_env, my_ed(), op.port);
+    return evtchn_op_close(&domain_evtchn_env, my_ed(), op.port);
 }
 
 static long ev_send(uint64_t arg)
@@ -71,7 +63,7 @@ static long ev_send(uint64_t arg)
     struct evtchn_target t;
     if (copy_from_guest(&op, arg, sizeof(op)))
         return -EFAULT;
-    int rc = evtchn_op_send(&evtchn_env, my_ed(), op.port, &t);
+    int rc = evtchn_op_send(&domain_evtchn_env, my_ed(), op.port, &t);
     if (rc)
         return rc;
     if (t.kind == EVTCHN_SEND_GUEST) {
@@ -104,7 +96,7 @@ static long ev_reset(uint64_t arg)
     struct evtchn_reset op;
     if (copy_from_guest(&op, arg, sizeof(op)))
         return -EFAULT;
-    return evtchn_op_reset(&evtchn_env, my_ed(), op.dom);
+    return evtchn_op_reset(&domain_evtchn_env, my_ed(), op.dom);
 }
 
 typedef long ev_fn(uint64_t arg);
