@@ -40,7 +40,7 @@
  * visible effect (the audit option of scripts/parapet checks those), table frames
  * freed behind our back after the test ends.
  */
-#include "../mm-common/pv_mm.h"
+#include "../mm-common/grant.h"
 
 const char test_title[] = "hc-grant-table: setup_table, query_size, table frames and copy";
 
@@ -49,62 +49,18 @@ const char test_title[] = "hc-grant-table: setup_table, query_size, table frames
 #define MAX_LIST    128                 /* frame_list room: Xen's default max is 64 */
 #define NOT_OURS    0xfffffff0UL        /* a frame number no domain owns */
 #define SENTINEL    0x5e5e5e5e5e5e5e5eUL
-#define BAD_RC      ((int16_t)0x7fff)   /* copy1(): the hypercall itself failed */
 
 enum { PG_SCRATCH, PG_A, PG_B, PG_C, NR_PAGES };
 static page_t pages[NR_PAGES] __aligned(PAGE_SIZE);
 static page_t ref_page __aligned(PAGE_SIZE);     /* expected contents of a destination */
 
-static struct scratch scr;
 static bool scratch_ok;
 static bool on_xen;
-static domid_t self_id;
 static uint32_t max_frames;
 static uint32_t mapped_frames;          /* table frames mapped at scratch entries 0.. */
 static xen_pfn_t frames[MAX_LIST];      /* the table frames, as setup_table gave them */
 
-static const char *const gntst_names[] = GNTTABOP_error_msgs;
-
-static const char *st_name(int16_t st)
-{
-    if (st == BAD_RC)
-        return "(hypercall failed)";
-    if (st <= 0 && -st < (int)ARRAY_SIZE(gntst_names))
-        return gntst_names[-st];
-    return "(unknown status)";
-}
-
-static bool expect_st(const char *what, int16_t got, int16_t want)
-{
-    if (got == want)
-        return true;
-    test_failure("%s: status %d %s, expected %d %s", what, got, st_name(got), want,
-                 st_name(want));
-    return false;
-}
-
-static long gnt(unsigned int cmd, void *arg, unsigned long count)
-{
-    return HYPERVISOR_grant_table_op(cmd, (unsigned long)arg, count);
-}
-
 /* ---- setup_table / query_size ----------------------------------------------------- */
-
-static int16_t query(domid_t dom, uint32_t *nr, uint32_t *max)
-{
-    struct gnttab_query_size q = { .dom = dom, .status = 0x55 };
-    long rc = gnt(GNTTABOP_query_size, &q, 1);
-
-    if (rc) {
-        test_failure("query_size(dom 0x%x): returned %ld", dom, rc);
-        return BAD_RC;
-    }
-    if (nr)
-        *nr = q.nr_frames;
-    if (max)
-        *max = q.max_nr_frames;
-    return q.status;
-}
 
 static uint32_t cur_frames(void)
 {
@@ -112,20 +68,6 @@ static uint32_t cur_frames(void)
 
     query(DOMID_SELF, &nr, NULL);
     return nr;
-}
-
-static int16_t setup(domid_t dom, uint32_t nr, xen_pfn_t *list)
-{
-    struct gnttab_setup_table s = { .dom = dom, .nr_frames = nr, .status = 0x55 };
-    long rc;
-
-    set_xen_guest_handle(s.frame_list, list);
-    rc = gnt(GNTTABOP_setup_table, &s, 1);
-    if (rc) {
-        test_failure("setup_table(dom 0x%x, %u frames): returned %ld", dom, nr, rc);
-        return BAD_RC;
-    }
-    return s.status;
 }
 
 static void fill_list(xen_pfn_t *list)
@@ -153,25 +95,6 @@ static bool map_frames(uint32_t n)
     return true;
 }
 
-static volatile grant_entry_v1_t *gent(grant_ref_t ref)
-{
-    return (volatile grant_entry_v1_t *)scratch_va(&scr, ref / 512) + ref % 512;
-}
-
-/* Write a v1 entry the way a guest must: domid and frame, then the flags. */
-static void grant(grant_ref_t ref, uint16_t flags, domid_t dom, unsigned long frame)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-
-    e->flags = 0;
-    barrier();
-    e->domid = dom;
-    e->frame = (uint32_t)frame;
-    barrier();
-    e->flags = flags;
-    barrier();
-}
-
 static void expect_entry(const char *what, grant_ref_t ref, uint16_t flags, domid_t dom,
                          unsigned long frame)
 {
@@ -183,59 +106,6 @@ static void expect_entry(const char *what, grant_ref_t ref, uint16_t flags, domi
 }
 
 /* ---- copy ------------------------------------------------------------------------ */
-
-struct side {
-    bool gref;
-    unsigned long v;        /* ref or gmfn */
-    domid_t dom;
-    uint16_t off;
-};
-
-static void set_ptr(struct gnttab_copy_ptr *p, const struct side *s)
-{
-    if (s->gref)
-        p->u.ref = (grant_ref_t)s->v;
-    else
-        p->u.gmfn = s->v;
-    p->domid = s->dom;
-    p->offset = s->off;
-}
-
-static void make_copy(struct gnttab_copy *c, struct side src, struct side dst, uint16_t len)
-{
-    memset(c, 0, sizeof(*c));
-    set_ptr(&c->source, &src);
-    set_ptr(&c->dest, &dst);
-    c->len = len;
-    c->flags = (uint16_t)((src.gref ? GNTCOPY_source_gref : 0) |
-                          (dst.gref ? GNTCOPY_dest_gref : 0));
-    c->status = 0x55;
-}
-
-static int16_t copy1(struct side src, struct side dst, uint16_t len)
-{
-    struct gnttab_copy c;
-    long rc;
-
-    make_copy(&c, src, dst, len);
-    rc = gnt(GNTTABOP_copy, &c, 1);
-    if (rc) {
-        test_failure("copy: returned %ld", rc);
-        return BAD_RC;
-    }
-    return c.status;
-}
-
-static struct side by_ref(grant_ref_t ref, uint16_t off)
-{
-    return (struct side){ .gref = true, .v = ref, .dom = self_id, .off = off };
-}
-
-static struct side by_frame(const void *page, uint16_t off)
-{
-    return (struct side){ .gref = false, .v = virt_to_mfn(page), .dom = DOMID_SELF,
-                          .off = off };
-}
 
 static void pattern(void *page, uint8_t seed)
 {

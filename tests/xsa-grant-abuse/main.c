@@ -39,7 +39,7 @@
  * references with no visible effect (scripts/parapet's audit option checks those),
  * anything about host mappings (map_grant_ref is -ENOSYS on Parapet).
  */
-#include "../mm-common/pv_mm.h"
+#include "../mm-common/grant.h"
 
 const char test_title[] = "xsa-grant-abuse: hostile refs, flags, domids, counts, table frames";
 
@@ -47,37 +47,14 @@ const char test_title[] = "xsa-grant-abuse: hostile refs, flags, domids, counts,
 #define SPARE_VA    0x20200000UL        /* boot L2 slot 257: must stay empty */
 #define MAX_LIST    128
 #define ARR_SLOT    300                 /* scratch entry of the array page; +1 unmapped */
-#define BAD_RC      ((int16_t)0x7fff)
 
 enum { PG_SCRATCH, PG_A, PG_B, PG_C, PG_ARR, PG_L1, NR_PAGES };
 static page_t pages[NR_PAGES] __aligned(PAGE_SIZE);
 
-static struct scratch scr;
 static bool ready;
 static bool on_xen;
-static domid_t self_id;
 static uint32_t nr_frames, max_frames;
 static xen_pfn_t frames[MAX_LIST];
-
-static const char *const gntst_names[] = GNTTABOP_error_msgs;
-
-static const char *st_name(int16_t st)
-{
-    if (st == BAD_RC)
-        return "(hypercall failed)";
-    if (st <= 0 && -st < (int)ARRAY_SIZE(gntst_names))
-        return gntst_names[-st];
-    return "(unknown status)";
-}
-
-static bool expect_st(const char *what, int16_t got, int16_t want)
-{
-    if (got == want)
-        return true;
-    test_failure("%s: status %d %s, expected %d %s", what, got, st_name(got), want,
-                 st_name(want));
-    return false;
-}
 
 /* Any of two refusals; never okay. */
 static bool expect_refused(const char *what, int16_t got, int16_t want, int16_t alt)
@@ -90,41 +67,6 @@ static bool expect_refused(const char *what, int16_t got, int16_t want, int16_t 
     test_failure("%s: status %d %s, expected %d %s or %d %s", what, got, st_name(got), want,
                  st_name(want), alt, st_name(alt));
     return false;
-}
-
-static long gnt(unsigned int cmd, void *arg, unsigned long count)
-{
-    return HYPERVISOR_grant_table_op(cmd, (unsigned long)arg, count);
-}
-
-static int16_t query(domid_t dom, uint32_t *nr, uint32_t *max)
-{
-    struct gnttab_query_size q = { .dom = dom, .status = 0x55 };
-    long rc = gnt(GNTTABOP_query_size, &q, 1);
-
-    if (rc) {
-        test_failure("query_size(dom 0x%x): returned %ld", dom, rc);
-        return BAD_RC;
-    }
-    if (nr)
-        *nr = q.nr_frames;
-    if (max)
-        *max = q.max_nr_frames;
-    return q.status;
-}
-
-static int16_t setup(domid_t dom, uint32_t nr, xen_pfn_t *list)
-{
-    struct gnttab_setup_table s = { .dom = dom, .nr_frames = nr, .status = 0x55 };
-    long rc;
-
-    set_xen_guest_handle(s.frame_list, list);
-    rc = gnt(GNTTABOP_setup_table, &s, 1);
-    if (rc) {
-        test_failure("setup_table(dom 0x%x, %u frames): returned %ld", dom, nr, rc);
-        return BAD_RC;
-    }
-    return s.status;
 }
 
 /* ---- the table, mapped at scratch entries 0 .. nr_frames-1 ----------------------- */
@@ -155,83 +97,12 @@ static bool grow_and_map(uint32_t n)
     return true;
 }
 
-static volatile grant_entry_v1_t *gent(grant_ref_t ref)
-{
-    return (volatile grant_entry_v1_t *)scratch_va(&scr, ref / 512) + ref % 512;
-}
-
-static void grant(grant_ref_t ref, uint16_t flags, domid_t dom, unsigned long frame)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-
-    e->flags = 0;
-    barrier();
-    e->domid = dom;
-    e->frame = (uint32_t)frame;
-    barrier();
-    e->flags = flags;
-    barrier();
-}
-
 static uint16_t gflags(grant_ref_t ref)
 {
     return gent(ref)->flags;
 }
 
 /* ---- copy ------------------------------------------------------------------------ */
-
-struct side {
-    bool gref;
-    unsigned long v;
-    domid_t dom;
-    uint16_t off;
-};
-
-static void make_copy(struct gnttab_copy *c, struct side s, struct side d, uint16_t len)
-{
-    memset(c, 0, sizeof(*c));
-    if (s.gref)
-        c->source.u.ref = (grant_ref_t)s.v;
-    else
-        c->source.u.gmfn = s.v;
-    c->source.domid = s.dom;
-    c->source.offset = s.off;
-    if (d.gref)
-        c->dest.u.ref = (grant_ref_t)d.v;
-    else
-        c->dest.u.gmfn = d.v;
-    c->dest.domid = d.dom;
-    c->dest.offset = d.off;
-    c->len = len;
-    c->flags = (uint16_t)((s.gref ? GNTCOPY_source_gref : 0) |
-                          (d.gref ? GNTCOPY_dest_gref : 0));
-    c->status = 0x55;
-}
-
-static int16_t copy1(struct side s, struct side d, uint16_t len)
-{
-    struct gnttab_copy c;
-    long rc;
-
-    make_copy(&c, s, d, len);
-    rc = gnt(GNTTABOP_copy, &c, 1);
-    if (rc) {
-        test_failure("copy: returned %ld", rc);
-        return BAD_RC;
-    }
-    return c.status;
-}
-
-static struct side by_ref(grant_ref_t ref, uint16_t off)
-{
-    return (struct side){ .gref = true, .v = ref, .dom = self_id, .off = off };
-}
-
-static struct side by_frame(const void *page, uint16_t off)
-{
-    return (struct side){ .gref = false, .v = virt_to_mfn(page), .dom = DOMID_SELF,
-                          .off = off };
-}
 
 static void fill(void *page, uint8_t v)
 {
