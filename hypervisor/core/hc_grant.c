@@ -19,8 +19,8 @@
 
 static struct gnttab_domain *lookup(domid_t id)
 {
-    struct domain *d = current_domain();
-    return d && d->id == id ? &d->gnttab : NULL;
+    struct domain *d = domain_by_id(id);
+    return d ? &d->gnttab : NULL;
 }
 
 static int table_frame_alloc(struct gnttab_domain *gt, uint64_t *mfn, void **va)

@@ -106,10 +106,16 @@ static void run_next_domain(void)
     return_to_guest_now();
 }
 
-/* Event channels may only name domains that exist: one runs at a time. */
+struct domain *domain_by_id(domid_t id)
+{
+    return the_domain.id == id && the_domain.state == DOM_RUNNING ? &the_domain : NULL;
+}
+
+/* Event channels may only name domains that exist. */
 static struct evtchn_domain *evtchn_lookup(domid_t id)
 {
-    return the_domain.id == id ? &the_domain.evtchn : NULL;
+    struct domain *d = domain_by_id(id);
+    return d ? &d->evtchn : NULL;
 }
 const struct evtchn_env domain_evtchn_env = { .domain = evtchn_lookup };
 

@@ -90,6 +90,8 @@ static inline struct domain *current_domain(void) { return current_vcpu()->domai
 void domain_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* SCHEDOP_shutdown: stop the current domain with a Xen shutdown reason. */
 void domain_shutdown(unsigned reason) __attribute__((noreturn));
+/* The live domain with this id, or NULL (none, or already ending). */
+struct domain *domain_by_id(domid_t id);
 /* Event-channel lookups of the domains that exist (one runs at a time). */
 extern const struct evtchn_env domain_evtchn_env;
 
