@@ -16,7 +16,11 @@
 #   CMDLINE        the guest's command line
 #   TIMEOUT        seconds before the boot counts as TIMEOUT       (default 60)
 #   AFTER          a second guest booted in the same hypervisor run after the first one
-#                  ends; it must report SUCCESS too (proves the host survived)
+#                  ends (max_running=1); it must report SUCCESS too (proves the host
+#                  survived)
+#   PEERS          guests that run at the same time as the first one, as d2, d3, ...:
+#                  "name[:cmdline]" separated by ";"; each must report SUCCESS. A test
+#                  with PEERS needs several domains: --xen skips it.
 #   EXPECT_CRASH   extended regex: the hypervisor must crash d1 with a log line
 #                  "[parapet] d1 crashed: <reason>" whose reason matches; d1 then
 #                  prints no result line
@@ -134,7 +138,7 @@ run_e2e() {
 conf_error=""
 read_conf() {
   local file=$1 line key val n=0
-  conf_CATEGORY=functional conf_CMDLINE="" conf_TIMEOUT=60 conf_AFTER=""
+  conf_CATEGORY=functional conf_CMDLINE="" conf_TIMEOUT=60 conf_AFTER="" conf_PEERS=""
   conf_EXPECT_CRASH="" conf_EXPECT_STATUS="" conf_error=""
   [[ -f $file ]] || return 0
   while IFS= read -r line || [[ -n $line ]]; do
@@ -152,7 +156,7 @@ read_conf() {
       val=${val%"${val##*[![:space:]]}"}              # trailing blanks
     fi
     case $key in
-      CATEGORY|CMDLINE|TIMEOUT|AFTER|EXPECT_CRASH|EXPECT_STATUS) printf -v "conf_$key" '%s' "$val" ;;
+      CATEGORY|CMDLINE|TIMEOUT|AFTER|PEERS|EXPECT_CRASH|EXPECT_STATUS) printf -v "conf_$key" '%s' "$val" ;;
       *) conf_error="$file:$n: unknown key $key"; return 1 ;;
     esac
   done < "$file"
@@ -162,6 +166,13 @@ read_conf() {
   [[ $conf_TIMEOUT =~ ^[1-9][0-9]*$ ]] || { conf_error="$file: TIMEOUT '$conf_TIMEOUT' is not a number of seconds"; return 1; }
   [[ -z $conf_EXPECT_STATUS || $conf_EXPECT_STATUS =~ ^[0-9]+$ ]] || { conf_error="$file: EXPECT_STATUS '$conf_EXPECT_STATUS' is not a number"; return 1; }
   [[ -z $conf_AFTER || $conf_AFTER =~ ^[A-Za-z0-9_-]+$ ]] || { conf_error="$file: AFTER '$conf_AFTER' is not a test name"; return 1; }
+  [[ -z $conf_AFTER || -z $conf_PEERS ]] || { conf_error="$file: AFTER and PEERS exclude each other"; return 1; }
+  local peer
+  local -a peers=()
+  IFS=';' read -r -a peers <<< "$conf_PEERS"
+  for peer in "${peers[@]}"; do
+    [[ ${peer%%:*} =~ ^[A-Za-z0-9_-]+$ ]] || { conf_error="$file: PEERS entry '$peer' does not start with a test name"; return 1; }
+  done
   return 0
 }
 
@@ -204,9 +215,9 @@ judge_domain() {
 # ---- booting a guest -------------------------------------------------------------------------
 # On Parapet: the launcher, one QEMU per test. Sets boot_status (launcher exit status).
 boot_parapet() {
-  local timeout=$1 log=$2 errf=$3; shift 3
+  local timeout=$1 log=$2 errf=$3 append=$4; shift 4
   timeout -k 10 $((timeout + 30)) "$launcher" run --timeout "$timeout" --log "$log" \
-    --append "$hv_append" "$@" \
+    --append "$append" "$@" \
     > /dev/null 2> "$errf" < /dev/null
   boot_status=$?
 }
@@ -244,6 +255,8 @@ run_guest() {
   local crash_line reason expect_status d1_status d1_why
   if ! read_conf "$tests_dir/$name/test.conf"; then fail "$name" "$conf_error"; return; fi
   local timeout=$conf_TIMEOUT after=$conf_AFTER expect_crash=$conf_EXPECT_CRASH
+  local peers_conf=$conf_PEERS peer peer_name
+  local -a peers=() peer_guests=()
   local expect_status_conf=$conf_EXPECT_STATUS
   cmdline=$conf_CMDLINE
   elf=$build/tests/$name.elf
@@ -257,15 +270,32 @@ run_guest() {
     if [[ ! -f $after_elf ]]; then fail "$name" "AFTER guest $after_elf not found"; return; fi
   fi
 
+  if [[ -n $peers_conf ]]; then
+    IFS=';' read -r -a peers <<< "$peers_conf"
+    for peer in "${peers[@]}"; do
+      peer_name=${peer%%:*}
+      [[ -f $build/tests/$peer_name.elf ]] || { fail "$name" "PEERS guest $build/tests/$peer_name.elf not found"; return; }
+      peer_guests+=("$build/tests/$peer_name.elf${peer#"$peer_name"}")
+    done
+    if [[ -n $xen_image ]]; then
+      skip "$name" "needs ${#peers[@]} more domain(s) at once: the Xen reference runs one dom0"
+      return
+    fi
+  fi
+
   rm -f "$log" "$errf"
   if [[ -n $xen_image ]]; then
     local module="$elf ${cmdline:+${cmdline//,/,,} }xen-reference"
     boot_xen "$timeout" "$log" "$errf" "$module"
     [[ -n $after ]] && note "(--xen: AFTER guest $after not booted: Xen runs one dom0)"
   else
-    local guests=("$elf${cmdline:+:$cmdline}")
-    [[ -n $after ]] && guests+=("$after_elf${after_cmdline:+:$after_cmdline}")
-    boot_parapet "$timeout" "$log" "$errf" "${guests[@]}"
+    local guests=("$elf${cmdline:+:$cmdline}") append=$hv_append
+    guests+=("${peer_guests[@]}")
+    if [[ -n $after ]]; then
+      guests+=("$after_elf${after_cmdline:+:$after_cmdline}")
+      append="$append max_running=1"
+    fi
+    boot_parapet "$timeout" "$log" "$errf" "$append" "${guests[@]}"
   fi
 
   if [[ $boot_status -eq 124 ]]; then
@@ -320,6 +350,18 @@ run_guest() {
       *) why="d2 ($after, booted after d1) $dom_status${dom_why:+: $dom_why}" ;;
     esac
   fi
+
+  # Peers, on Parapet only: d2, d3, ... in PEERS order.
+  local i
+  for ((i = 0; i < ${#peers[@]}; i++)); do
+    [[ -z $why ]] || break
+    judge_domain "$log" $((i + 2))
+    case $dom_status in
+      SUCCESS) ;;
+      SKIP) skipwhy="${skipwhy:+$skipwhy; }d$((i + 2)) (${peers[i]%%:*}) SKIP${dom_why:+: $dom_why}" ;;
+      *) why="d$((i + 2)) (${peers[i]%%:*}, a peer) $dom_status${dom_why:+: $dom_why}" ;;
+    esac
+  done
 
   # Launcher exit status.
   if [[ -z $why && -z $xen_image ]]; then

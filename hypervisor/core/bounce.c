@@ -8,6 +8,7 @@
  * CS RPL cleared so the guest can tell kernel (0xe030) from user (0xe033).
  */
 #include "bounce.h"
+#include "sched.h"
 #include "config.h"
 #include "console.h"
 #include "errno.h"
@@ -110,10 +111,12 @@ void inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned vector,
                     t->mask_events, what);
 }
 
-/* Called with interrupts off just before iretq: sanitise the frame (A20) and deliver
- * a pending event upcall if the guest has events unmasked. */
+/* Called with interrupts off just before iretq: let the scheduler switch vCPUs (the
+ * frame then becomes the next one's), sanitise the frame (A20) and deliver a pending
+ * event upcall if the guest has events unmasked. */
 void prepare_return_to_guest(struct cpu_regs *regs)
 {
+    sched_before_guest(regs);
     struct vcpu *v = current_vcpu();
     struct vcpu_info *vi = v->vcpu_info;
 

@@ -3,13 +3,14 @@
  * copies the guest's argument in, runs the pure logic of event/evtchn.c on the domain's
  * table, and copies the result out. A raise only sets bits in shared_info and the
  * vcpu_info; the upcall itself is delivered on the way back to the guest
- * (prepare_return_to_guest). One domain runs at a time, so only it can be named.
+ * (prepare_return_to_guest); a blocked target vCPU is woken by the scheduler.
  */
 #include "console_ring.h"
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
+#include "sched.h"
 
 static struct evtchn_domain *my_ed(void) { return &current_domain()->evtchn; }
 
@@ -68,7 +69,8 @@ static long ev_send(uint64_t arg)
         return rc;
     if (t.kind == EVTCHN_SEND_GUEST) {
         struct evtchn_raised r;
-        evtchn_raise(t.ed, t.port, &r);   /* the upcall goes out on return */
+        if (evtchn_raise(t.ed, t.port, &r) == 0)
+            sched_event_raised(&r);       /* wakes the target if it was blocked */
     } else if (t.kind == EVTCHN_SEND_XEN && t.consumer == CONSOLE_RING_CONSUMER) {
         console_ring_notify(current_domain(), t.port);   /* drains, raises back */
     }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "console.h"
+#include "context.h"
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
@@ -34,29 +35,13 @@ long hc_fpu_taskswitch(uint64_t set, uint64_t a2, uint64_t a3, uint64_t a4, uint
     return 0;
 }
 
-/* Load a user %gs selector without losing the hypervisor's GS base: the selector
- * load sets GS_BASE from the descriptor, which becomes the guest's user GS base. A
+/* Load a user %gs selector: the descriptor's base becomes the guest's user GS base. A
  * selector that cannot be loaded leaves the null selector and still succeeds, as in Xen
  * (Linux BUG()s when this hypercall fails; callers compare %gs to check). */
 static long load_user_gs_selector(struct vcpu *v, uint16_t sel)
 {
-    uint64_t ours = rdmsr(MSR_GS_BASE);
-    bool faulted = false;
-    __asm__ volatile("1: mov %w1, %%gs\n"
-                     "2:\n"
-                     ".pushsection .fixup_text, \"ax\"\n"
-                     "3: movb $1, %0\n"
-                     "   jmp 2b\n"
-                     ".popsection\n"
-                     ".pushsection .extable, \"a\"\n"
-                     ".balign 8\n"
-                     ".quad 1b, 3b\n"
-                     ".popsection"
-                     : "+r"(faulted) : "r"(sel));
-    if (faulted)
-        __asm__ volatile("mov %w0, %%gs" :: "r"(0));
-    v->gs_base_user = rdmsr(MSR_GS_BASE);
-    wrmsr(MSR_GS_BASE, ours);
+    uint16_t loaded;
+    v->gs_base_user = context_load_gs_selector(sel, &loaded);
     return 0;
 }
 

@@ -1,9 +1,8 @@
 /*
- * sched_op: yield, block, poll and shutdown. One domain runs at a time (the scheduler
- * of issue #3 comes next), so yield returns at once; block and poll halt the CPU until
- * the timer interrupt makes an event pending. A vCPU that nothing could ever wake (no
- * timer armed, or VIRQ_TIMER not bound) returns at once, logged once, rather than hang
- * the machine. shutdown ends the domain with its reason: the machine's exit status.
+ * sched_op: yield, block, poll and shutdown. Block and poll do not wait here: they mark
+ * the vCPU blocked and return 0, and the scheduler takes it off the CPU on its way back
+ * to the guest (core/sched.c), until an event for it (or the poll's timeout) puts it
+ * back on the run queue. shutdown ends the domain with its reason.
  */
 #include "console.h"
 #include "console_ring.h"
@@ -11,35 +10,17 @@
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
+#include "lib.h"
+#include "sched.h"
 #include "timer.h"
 
-/* One domain runs at a time: yield returns at once, after the console ring backend
- * has drained the domain's ring (guests spin on yield until out_cons catches up). */
+/* Yield: the next runnable vCPU gets the CPU. The console ring backend drains the
+ * domain's ring first (guests spin on yield until out_cons catches up). */
 static long sched_yield(uint64_t arg)
 {
     console_ring_yield(current_domain());
+    sched_vcpu_yield(current_vcpu());
     return 0;
-}
-
-/* Sleep until an interrupt (the LAPIC timer) arrives; interrupts are off again after. */
-static void wait_for_interrupt(void)
-{
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-}
-
-/* Only VIRQ_TIMER can wake a vCPU while it is the only one running. */
-static bool can_be_woken(struct vcpu *v)
-{
-    return timer_armed(v) && v->domain->evtchn.virq_port[v->id][VIRQ_TIMER] != 0;
-}
-
-static void cannot_wake(struct vcpu *v, const char *what)
-{
-    static bool warned;
-    if (!warned) {
-        warned = true;
-        printk("d%u: %s with no bound timer able to wake it: returning\n", v->domain->id, what);
-    }
 }
 
 /* SCHEDOP_block: the implicit "sti" (upcall mask cleared), then sleep until an event
@@ -48,13 +29,8 @@ static long sched_block(uint64_t arg)
 {
     struct vcpu *v = current_vcpu();
     *upcall_mask(v) = 0;
-    while (!v->vcpu_info->evtchn_upcall_pending) {
-        if (!can_be_woken(v)) {
-            cannot_wake(v, "SCHEDOP_block");
-            break;
-        }
-        wait_for_interrupt();
-    }
+    if (!v->vcpu_info->evtchn_upcall_pending)
+        sched_vcpu_block(v);
     return 0;
 }
 
@@ -66,51 +42,30 @@ static bool poll_port_ok(const struct evtchn_domain *ed, evtchn_port_t port)
            ed->chan[port].state != EVTCHN_RESERVED;
 }
 
-/* An upcall the vCPU would take now also ends a poll, as on Xen. */
-static bool upcall_deliverable(struct vcpu *v)
-{
-    return v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask;
-}
-
 /* SCHEDOP_poll: sleep until one of the listed ports is pending (masked or not), an
  * upcall needs delivery, or the absolute timeout (0 = none) passes. The upcall mask is
- * left alone. */
-#define POLL_PORTS_MAX 128
+ * left alone. The ports are kept in the vCPU for the scheduler's wake check. */
 static long sched_poll(uint64_t arg)
 {
     struct vcpu *v = current_vcpu();
     struct sched_poll p;
-    evtchn_port_t ports[POLL_PORTS_MAX];
     if (copy_from_guest(&p, arg, sizeof(p)))
         return -EFAULT;
-    if (p.nr_ports > POLL_PORTS_MAX)
+    if (p.nr_ports > ARRAY_SIZE(v->poll_ports))
         return -EINVAL;
-    if (copy_from_guest(ports, (uint64_t)(uintptr_t)p.ports.p, p.nr_ports * sizeof(ports[0])))
+    if (copy_from_guest(v->poll_ports, (uint64_t)(uintptr_t)p.ports.p,
+                        p.nr_ports * sizeof(v->poll_ports[0])))
         return -EFAULT;
     for (unsigned i = 0; i < p.nr_ports; i++)
-        if (!poll_port_ok(&v->domain->evtchn, ports[i]))
+        if (!poll_port_ok(&v->domain->evtchn, v->poll_ports[i]))
             return -EINVAL;
+    v->poll_nr = p.nr_ports;
+    v->polling = true;
     if (p.timeout) {
         pvclock_timer_set(&v->poll_timeout, p.timeout);
-        timer_reprogram(v);
+        timer_reprogram();
     }
-    for (;;) {
-        if (upcall_deliverable(v))
-            goto done;
-        for (unsigned i = 0; i < p.nr_ports; i++)
-            if (evtchn_is_pending(&v->domain->evtchn, ports[i]) > 0)
-                goto done;
-        if (p.timeout && !v->poll_timeout.armed)
-            goto done;                          /* timed out */
-        if (!p.timeout && !can_be_woken(v)) {
-            cannot_wake(v, "SCHEDOP_poll");
-            goto done;
-        }
-        wait_for_interrupt();
-    }
-done:
-    pvclock_timer_stop(&v->poll_timeout);
-    timer_reprogram(v);
+    sched_vcpu_block(v);      /* returns at once if a port is already pending */
     return 0;
 }
 

@@ -15,6 +15,6 @@ long hc_set_timer_op(uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, ui
         pvclock_timer_set(&v->singleshot, deadline);
     else
         pvclock_timer_stop(&v->singleshot);
-    timer_reprogram(v);
+    timer_reprogram();
     return 0;
 }

@@ -12,20 +12,13 @@
 #include "mm.h"
 #include "timer.h"
 #include "tsc.h"
-
-
-static void runstate_refresh(struct vcpu *v)
-{
-    uint64_t now = system_time_ns();
-    v->runstate.time[RUNSTATE_running] += now - v->runstate.state_entry_time;
-    v->runstate.state_entry_time = now;
-}
+#include "sched.h"
 
 static long vcpu_is_up(struct vcpu *v, uint64_t arg) { return 1; }
 
 static long vcpu_get_runstate_info(struct vcpu *v, uint64_t arg)
 {
-    runstate_refresh(v);
+    vcpu_runstate_refresh(v);
     return copy_to_guest(arg, &v->runstate, sizeof(v->runstate)) ? -EFAULT : 0;
 }
 
@@ -39,7 +32,7 @@ static long vcpu_register_runstate_memory_area(struct vcpu *v, uint64_t arg)
         return -EINVAL;
     v->runstate_area = va;
     if (va) {
-        runstate_refresh(v);
+        vcpu_runstate_refresh(v);
         copy_to_guest(va, &v->runstate, sizeof(v->runstate));   /* may not be mapped yet */
     }
     return 0;
@@ -83,14 +76,14 @@ static long vcpu_set_periodic_timer(struct vcpu *v, uint64_t arg)
     if (rc)
         return rc;
     pvclock_periodic_start(&v->periodic, op.period_ns, system_time_ns());
-    timer_reprogram(v);
+    timer_reprogram();
     return 0;
 }
 
 static long vcpu_stop_periodic_timer(struct vcpu *v, uint64_t arg)
 {
     v->periodic.period = 0;
-    timer_reprogram(v);
+    timer_reprogram();
     return 0;
 }
 
@@ -104,14 +97,14 @@ static long vcpu_set_singleshot_timer(struct vcpu *v, uint64_t arg)
     if (rc)
         return rc;
     pvclock_timer_set(&v->singleshot, deadline);
-    timer_reprogram(v);
+    timer_reprogram();
     return 0;
 }
 
 static long vcpu_stop_singleshot_timer(struct vcpu *v, uint64_t arg)
 {
     pvclock_timer_stop(&v->singleshot);
-    timer_reprogram(v);
+    timer_reprogram();
     return 0;
 }
 

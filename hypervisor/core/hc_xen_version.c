@@ -23,7 +23,7 @@ static long out_string(uint64_t arg, const char *s, size_t size)
 
 /* Build details and the command line are for the control domain only. */
 #define DENIED "<denied>"
-static bool privileged(void) { return false; }
+static bool privileged(void) { return current_domain()->control; }
 
 static long xv_version(uint64_t arg) { return (4 << 16) | 17; }
 static long xv_extraversion(uint64_t arg) { return out_string(arg, "-parapet", sizeof(xen_extraversion_t)); }

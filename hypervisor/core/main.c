@@ -90,6 +90,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
                "(QEMU -initrd guest.elf, or scripts/parapet run guest.elf)\n");
         hv_exit(EXIT_HV_FAILURE);
     }
-    stage(7, "domains: %u to run, one after another\n", boot_info.nr_modules);
+    stage(7, "domains: %u to run, at most %lu at once\n", boot_info.nr_modules,
+          MIN(cmdline_ulong("max_running", MAX_DOMAINS), (unsigned long)MAX_DOMAINS));
     domains_start();
 }

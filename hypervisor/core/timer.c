@@ -3,11 +3,13 @@
  * at boot; system time is the TSC through the scale guests get, so a guest's
  * extrapolation and the hypervisor agree. Each vCPU has a one-shot timer (set_timer_op,
  * VCPUOP_set_singleshot_timer) and a periodic one; either raises VIRQ_TIMER when due.
- * The local APIC is programmed for the earliest deadline of the running vCPU.
+ * The local APIC is programmed for the earliest deadline of all vCPUs and the end of
+ * the scheduler's time slice; each interrupt fires what is due on every vCPU.
  */
 #include "console.h"
 #include "lapic.h"
 #include "lib.h"
+#include "sched.h"
 #include "timer.h"
 #include "tsc.h"
 #include "x86.h"
@@ -83,30 +85,49 @@ static uint64_t earliest_deadline(const struct vcpu *v)
     return when;
 }
 
-void timer_reprogram(struct vcpu *v)
+#define for_each_live_vcpu(d, v)                                                   \
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)       \
+        for (struct vcpu *v = d->vcpus; domain_is_live(d) && v < d->vcpus + MAX_VCPUS; v++) \
+            if (v->sched_state != VCPU_DOWN)
+
+void timer_reprogram(void)
 {
-    if (!v || !timer_armed(v)) {
+    uint64_t when = sched_slice_end();
+    for_each_live_vcpu(d, v)
+        if (timer_armed(v))
+            when = MIN(when, earliest_deadline(v));
+    if (when == UINT64_MAX) {
         lapic_timer_oneshot(0);
         return;
     }
-    uint64_t when = earliest_deadline(v), now = system_time_ns();
+    uint64_t now = system_time_ns();
     lapic_timer_oneshot(when > now ? when - now : 1);
+}
+
+/* Fire v's due timers: VIRQ_TIMER for the one-shot and periodic ones (waking v if it
+ * blocked), the end of a poll for its timeout. */
+static void fire_vcpu_timers(struct vcpu *v, uint64_t now)
+{
+    bool fire = pvclock_timer_fire(&v->singleshot, now);
+    fire |= pvclock_periodic_fire(&v->periodic, now);
+    bool poll_over = pvclock_timer_fire(&v->poll_timeout, now);
+    if (fire) {
+        struct evtchn_raised r;
+        if (evtchn_raise_virq(&v->domain->evtchn, v->id, VIRQ_TIMER, &r) == 0)
+            sched_event_raised(&r);
+    }
+    if (poll_over)
+        sched_recheck(v);
 }
 
 void timer_interrupt(void)
 {
-    struct vcpu *v = current_vcpu();
     lapic_eoi();
-    if (!v)
-        return;
     uint64_t now = system_time_ns();
-    bool fire = pvclock_timer_fire(&v->singleshot, now);
-    fire |= pvclock_periodic_fire(&v->periodic, now);
-    pvclock_timer_fire(&v->poll_timeout, now);     /* SCHEDOP_poll notices the disarm */
-    if (fire) {
-        struct evtchn_raised r;
-        evtchn_raise_virq(&v->domain->evtchn, v->id, VIRQ_TIMER, &r);
-    }
-    time_update_vcpu(v);
-    timer_reprogram(v);
+    for_each_live_vcpu(d, v)
+        fire_vcpu_timers(v, now);
+    sched_timer_tick(now);
+    if (current_vcpu())
+        time_update_vcpu(current_vcpu());
+    timer_reprogram();
 }

@@ -10,6 +10,7 @@
 #include "boot.h"
 #include "console.h"
 #include "console_ring.h"
+#include "context.h"
 #include "domain.h"
 #include "domain/elf_notes.h"
 #include "domain/layout.h"
@@ -17,7 +18,6 @@
 #include "lib.h"
 #include "mm.h"
 
-#define DEFAULT_DOMAIN_MIB 32
 #define EVTCHN_DOMU_MAX_PORT 1023   /* what xl gives an unprivileged domain */
 
 static void *pfn_va(struct domain *d, uint64_t pfn) { return mfn_to_virt(d->first_mfn + pfn); }
@@ -91,10 +91,13 @@ static void fill_start_info(struct domain *d, const struct layout *lay, const ch
     strlcpy(si->magic, "xen-3.0-x86_64", sizeof(si->magic));
     si->nr_pages = d->nr_pages;
     si->shared_info = d->shared_info_mfn << PAGE_SHIFT;
-    si->flags = 0;
-    si->store_mfn = d->first_mfn + lay->xenstore_pfn;
+    /* The control domain is Xen's initial domain: privileged, no rings of its own (it
+     * writes through console_io, and will run the store rather than use one). */
+    si->flags = d->control ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
+    si->store_mfn = d->control ? 0 : d->first_mfn + lay->xenstore_pfn;
     si->store_evtchn = 0;
-    si->console.domU.mfn = d->first_mfn + lay->console_pfn;
+    /* dom0's view of this union is console.dom0 (no VGA information: zeros). */
+    si->console.domU.mfn = d->control ? 0 : d->first_mfn + lay->console_pfn;
     si->console.domU.evtchn = 0;          /* set once the port is bound (domain_build) */
     si->pt_base = layout_pfn_to_va(lay, lay->pt_pfn);
     si->nr_pt_frames = lay->nr_pt_pages;
@@ -118,7 +121,8 @@ static void init_vcpu(struct domain *d, const struct pv_kernel_info *ki, const s
     v->vcpu_info_mfn = INVALID_MFN;
     v->runstate.state = RUNSTATE_running;
 
-    struct cpu_regs *r = guest_regs();
+    context_init(v);
+    struct cpu_regs *r = &v->regs;
     memset(r, 0, sizeof(*r));
     r->rip = ki->entry;
     r->rsp = lay->boot_stack_top;
@@ -137,7 +141,6 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
     if (rc)
         return rc;
 
-    d->nr_pages = d->max_pages = cmdline_ulong("dom_mem", DEFAULT_DOMAIN_MIB) << 8;
     struct layout_request req = {
         .virt_base = ki.virt_base, .virt_kstart = ki.virt_kstart & ~(PAGE_SIZE - 1),
         .virt_kend = ki.virt_kend, .module_bytes = 0, .nr_pages = d->nr_pages,
@@ -154,7 +157,7 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
 
     d->first_mfn = alloc_frames_contig(d->nr_pages, d->id);
     if (d->first_mfn == INVALID_MFN) {
-        *why = "not enough contiguous free memory for the domain (lower dom_mem=)";
+        *why = "not enough contiguous free memory for the domain (lower dom_mem= or dom.mem=)";
         return -ENOMEM;
     }
     d->p2m = pfn_va(d, lay.p2m_pfn);
@@ -192,13 +195,13 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         return -EINVAL;
     }
     init_vcpu(d, &ki, &lay);
-    if (evtchn_domain_init(&d->evtchn, d->id, false, MAX_VCPUS, EVTCHN_DOMU_MAX_PORT,
+    if (evtchn_domain_init(&d->evtchn, d->id, d->control, MAX_VCPUS, EVTCHN_DOMU_MAX_PORT,
                            d->shared_info)) {
         domain_release_memory(d);
         *why = "event channels could not be set up (a builder bug)";
         return -EINVAL;
     }
-    if (gnttab_domain_init(&grant_env, &d->gnttab, d->id, false, DOMU_GRANT_FRAMES,
+    if (gnttab_domain_init(&grant_env, &d->gnttab, d->id, d->control, DOMU_GRANT_FRAMES,
                            d->gnttab_active, d->gnttab_maptrack, DOMU_MAPTRACK_ENTRIES)) {
         domain_release_memory(d);
         *why = "no memory for the grant table";
@@ -207,6 +210,8 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
     /* The console ring (zeroed, start_info.console.domU.mfn) and its event channel,
      * served by the hypervisor's backend (core/console_ring.c). */
     uint32_t console_port;
+    if (d->control)
+        return 0;
     if (console_ring_init(d, d->first_mfn + lay.console_pfn, &console_port)) {
         domain_release_memory(d);
         *why = "the console ring could not be connected (a builder bug)";

@@ -1,25 +1,40 @@
 /*
- * Domain lifecycle: the boot modules run as domains d1, d2, ... one after another
- * (concurrent domains arrive with issue #3). A domain ends by SCHEDOP_shutdown or by
- * domain_crash(); either way its memory is released (with a reference-count leak check)
- * and the next one starts on a fresh stack. After the last, the machine exits with the
- * first abnormal shutdown reason, or 0 when every domain powered off.
+ * Domain lifecycle. Every boot module describes a domain (include/domain/config.h);
+ * they are built at boot into the slots of domain_table, at most max_running= at once
+ * (default MAX_DOMAINS), and run together under the scheduler (core/sched.c). A module
+ * beyond that waits for a slot. A domain ends by SCHEDOP_shutdown or domain_crash():
+ * its vCPUs leave the scheduler, its event channels close, its memory is released with
+ * a reference-count leak check, waiting modules start, and the others keep running.
+ * When the last domain has ended the machine exits: 0 when every domain powered off,
+ * else the status of the first one (in module order) that did not.
  */
 #include "boot.h"
 #include "console.h"
 #include "console_ring.h"
+#include "context.h"
 #include "domain.h"
+#include "domain/config.h"
 #include "lib.h"
 #include "mm.h"
+#include "sched.h"
 #include "shutdown.h"
 #include "timer.h"
 #include "x86.h"
 
-static struct domain the_domain;     /* the running one */
+#define DEFAULT_DOMAIN_MIB 32
+
+struct domain domain_table[MAX_DOMAINS];
+
+/* How each boot module's domain ended, for the summary line, in module order. */
+static struct module_end {
+    bool ended;
+    domid_t id;
+    unsigned status;
+    char how[24];
+} module_end[MAX_BOOT_MODULES];
+
 static unsigned next_module;
-static unsigned exit_status;
-static bool exit_status_set;
-static char summary[512];
+static domid_t next_domid = 1;
 
 static const char *reason_name(unsigned r)
 {
@@ -28,74 +43,88 @@ static const char *reason_name(unsigned r)
     return r < ARRAY_SIZE(names) ? names[r] : "unknown";
 }
 
-static void record_end(struct domain *d, unsigned status, const char *how)
+static void record_end(unsigned module, domid_t id, unsigned status, const char *how)
 {
-    size_t len = strlen(summary);
-    snprintf(summary + len, sizeof(summary) - len, "%sd%u %s", len ? ", " : "", d->id, how);
-    if (status && !exit_status_set) {
-        exit_status = status;
-        exit_status_set = true;
-    }
+    struct module_end *e = &module_end[module];
+    e->ended = true;
+    e->id = id;
+    e->status = status;
+    strlcpy(e->how, how, sizeof(e->how));
 }
 
-/* The FPU/SSE state a domain starts with: an FXSAVE image with every register zero,
- * FCW 0x37f and MXCSR 0x1f80. fninit alone marks the x87 registers empty but leaves
- * their contents readable by FXSAVE; loading a whole image leaves nothing behind (A10). */
-static uint8_t clean_fpu_image[512] __attribute__((aligned(16))) = {
-    [0] = 0x7f, [1] = 0x03,      /* FCW 0x037f */
-    [24] = 0x80, [25] = 0x1f,    /* MXCSR 0x1f80 */
-};
-
-static void fpu_init_for_guest(void)
+static unsigned live_domains(void)
 {
-    __asm__ volatile("clts; fxrstor %0" :: "m"(clean_fpu_image) : "memory");
+    unsigned n = 0;
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
+        n += d->state != DOM_FREE;
+    return n;
 }
 
-static void run_next_domain(void) __attribute__((noreturn));
-static void run_next_domain(void)
+static struct domain *free_slot(void)
 {
-    struct domain *d = &the_domain;
-    if (next_module == boot_info.nr_modules) {
-        printk("all domains ended: %s; %lu MiB free\n", summary,
-               (unsigned long)(frames_free() >> 8));
-        hv_exit(exit_status);
-    }
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
+        if (d->state == DOM_FREE)
+            return d;
+    return NULL;
+}
 
-    unsigned i = next_module++;
+static void __attribute__((noreturn)) exit_with_summary(void)
+{
+    char summary[512] = "";
+    unsigned status = 0;
+    bool status_set = false;
+    for (unsigned i = 0; i < boot_info.nr_modules; i++) {
+        const struct module_end *e = &module_end[i];
+        size_t len = strlen(summary);
+        snprintf(summary + len, sizeof(summary) - len, "%sd%u %s", len ? ", " : "", e->id,
+                 e->how);
+        if (e->status && !status_set) {
+            status = e->status;
+            status_set = true;
+        }
+    }
+    printk("all domains ended: %s; %lu MiB free\n", summary,
+           (unsigned long)(frames_free() >> 8));
+    hv_exit(status);
+}
+
+/* Build boot module i into slot d and queue its vCPU; false if it could not be built
+ * (said why, recorded as "not built"). */
+static bool start_module(struct domain *d, unsigned i)
+{
     const struct boot_module *m = &boot_info.modules[i];
-    memset(d, 0, sizeof(*d));
-    d->id = (domid_t)(i + 1);
-    /* The module string is "path args": the path names the domain, args are its
-     * command line. */
-    const char *args = m->cmdline;
-    while (*args && *args != ' ')
-        args++;
-    size_t namelen = (size_t)(args - m->cmdline);
-    namelen = MIN(namelen, sizeof(d->name) - 1);
-    memcpy(d->name, m->cmdline, namelen);
-    d->name[namelen] = 0;
-    while (*args == ' ')
-        args++;
-
+    struct domain_config cfg;
     const char *why = NULL;
-    uint64_t free_before = frames_free();
-    if (domain_build(d, maddr_to_virt(m->start), m->end - m->start, args, &why)) {
-        printk("d%u: cannot build domain from module %u (%s): %s\n", d->id, i, d->name, why);
-        record_end(d, 3, "not built");
-        reset_stack_and_call(run_next_domain);
+    memset(d, 0, sizeof(*d));
+    d->module = i;
+    int rc = domain_config_parse(m->cmdline, &cfg, &why);
+    domid_t id = rc == 0 && cfg.control ? 0 : next_domid;
+    if (rc == 0 && cfg.control && domain_by_id(0))
+        rc = -1, why = "dom.control is given to more than one module";
+    if (rc) {
+        printk("module %u ('%s'): %s\n", i, m->cmdline, why);
+        record_end(i, id, 3, "not built");
+        return false;
     }
-    printk("d%u: %s started, %lu MiB, %lu frames used\n", d->id, d->name,
-           (unsigned long)(d->nr_pages >> 8), (unsigned long)(free_before - frames_free()));
+    if (id)
+        next_domid++;
+    d->id = id;
+    d->control = cfg.control;
+    strlcpy(d->name, cfg.name, sizeof(d->name));
+    d->nr_pages = d->max_pages =
+        (cfg.mem_mib ? cfg.mem_mib : cmdline_ulong("dom_mem", DEFAULT_DOMAIN_MIB)) << 8;
 
-    struct vcpu *v = &d->vcpus[0];
-    this_cpu()->current = v;
-    wrmsr(MSR_FS_BASE, 0);
-    wrmsr(MSR_KERNEL_GS_BASE, 0);
-    desc_load_guest_gdt(v);
-    fpu_init_for_guest();
-    vcpu_load_cr3(v);
-    time_domain_start(d);
-    timer_reprogram(v);
+    uint64_t free_before = frames_free();
+    if (domain_build(d, maddr_to_virt(m->start), m->end - m->start, cfg.args, &why)) {
+        printk("d%u: cannot build domain from module %u (%s): %s\n", d->id, i, d->name, why);
+        record_end(i, id, 3, "not built");
+        memset(d, 0, sizeof(*d));
+        return false;
+    }
+    d->state = DOM_RUNNING;
+    printk("d%u: %s started%s, %lu MiB, %lu frames used\n", d->id, d->name,
+           d->control ? " as the control domain" : "", (unsigned long)(d->nr_pages >> 8),
+           (unsigned long)(free_before - frames_free()));
     if (cmdline_has("debug_audit_corrupt")) {
         /* Plant one wrong reference count so tests/e2e/audit-catches.sh can see the
          * auditor stop the machine; never on in normal runs. */
@@ -103,12 +132,31 @@ static void run_next_domain(void)
                (unsigned long)d->first_mfn);
         mfn_to_page(d->first_mfn)->count++;
     }
-    return_to_guest_now();
+    time_domain_start(d);
+    for (unsigned v = 0; v < MAX_VCPUS; v++)
+        sched_start_vcpu(&d->vcpus[v]);
+    return true;
+}
+
+/* Start waiting modules while slots and the max_running= limit allow. */
+static void start_waiting_modules(void)
+{
+    unsigned max_running = (unsigned)cmdline_ulong("max_running", MAX_DOMAINS);
+    max_running = MAX(1u, MIN(max_running, (unsigned)MAX_DOMAINS));
+    while (next_module < boot_info.nr_modules && live_domains() < max_running) {
+        struct domain *d = free_slot();
+        if (!d)
+            break;
+        start_module(d, next_module++);
+    }
 }
 
 struct domain *domain_by_id(domid_t id)
 {
-    return the_domain.id == id && the_domain.state == DOM_RUNNING ? &the_domain : NULL;
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
+        if (domain_is_live(d) && d->id == id)
+            return d;
+    return NULL;
 }
 
 /* Event channels may only name domains that exist. */
@@ -119,17 +167,28 @@ static struct evtchn_domain *evtchn_lookup(domid_t id)
 }
 const struct evtchn_env domain_evtchn_env = { .domain = evtchn_lookup };
 
-static void end_domain(struct domain *d) __attribute__((noreturn));
-static void end_domain(struct domain *d)
+/* sched_run by a local address (the image is linked outside the code models' reach
+ * for a direct function-pointer relocation). */
+static void run_scheduler(void) { sched_run(); }
+
+/* The current domain has ended: take it off the CPU, release it, let the others run. */
+static void __attribute__((noreturn)) end_domain(struct domain *d, unsigned status,
+                                                 const char *how)
 {
-    timer_reprogram(NULL);
+    sched_stop_domain(d);
+    d->state = DOM_DYING;
+    timer_reprogram();
     if (d->evtchn.shared_info)
         evtchn_domain_destroy(&domain_evtchn_env, &d->evtchn);
-    this_cpu()->current = NULL;
     write_cr3(virt_to_maddr(idle_l4()));
     desc_load_guest_gdt(NULL);
+    record_end(d->module, d->id, status, how);
     domain_release_memory(d);
-    reset_stack_and_call(run_next_domain);
+    memset(d, 0, sizeof(*d));            /* DOM_FREE */
+    start_waiting_modules();
+    if (!live_domains())
+        exit_with_summary();
+    reset_stack_and_call(run_scheduler);
 }
 
 /* Everything the domain printed goes out before the line that says how it ended: what
@@ -140,6 +199,16 @@ static void drain_console(struct domain *d)
     console_flush(d);
 }
 
+static void print_cpu_time(struct domain *d, const char *prefix)
+{
+    struct vcpu *v = &d->vcpus[0];
+    vcpu_runstate_refresh(v);
+    printk("%s (%lu hypercalls, %lu exceptions reflected, %lu ms on the CPU in %lu slices)\n",
+           prefix, (unsigned long)d->hypercalls, (unsigned long)d->exceptions,
+           (unsigned long)(v->runstate.time[RUNSTATE_running] / 1000000),
+           (unsigned long)v->slices);
+}
+
 void domain_crash(const char *fmt, ...)
 {
     struct domain *d = current_domain();
@@ -147,26 +216,27 @@ void domain_crash(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(d->crash_reason, sizeof(d->crash_reason), fmt, ap);
     va_end(ap);
-    d->state = DOM_CRASHED;
+    d->crashed = true;
     drain_console(d);
     printk("d%u crashed: %s\n", d->id, d->crash_reason);
-    record_end(d, 3, "crashed");
-    end_domain(d);
+    end_domain(d, 3, "crashed");
 }
 
 void domain_shutdown(unsigned reason)
 {
     struct domain *d = current_domain();
-    d->state = DOM_SHUTDOWN;
+    char line[48];
     d->shutdown_reason = reason;
     drain_console(d);
-    printk("d%u shutdown: %s (%lu hypercalls, %lu exceptions reflected)\n", d->id,
-           reason_name(reason), (unsigned long)d->hypercalls, (unsigned long)d->exceptions);
-    record_end(d, reason, reason_name(reason));
-    end_domain(d);
+    snprintf(line, sizeof(line), "d%u shutdown: %s", d->id, reason_name(reason));
+    print_cpu_time(d, line);
+    end_domain(d, reason, reason_name(reason));
 }
 
 void domains_start(void)
 {
-    reset_stack_and_call(run_next_domain);
+    start_waiting_modules();
+    if (!live_domains())
+        exit_with_summary();
+    reset_stack_and_call(run_scheduler);
 }

@@ -1,7 +1,9 @@
 /*
- * Domains and virtual CPUs: what the hypervisor keeps per guest. A vCPU's guest
- * register state lives in the frame at the top of the CPU's stack while it runs (one
- * vCPU at a time for now); everything else is here.
+ * Domains and virtual CPUs: what the hypervisor keeps per guest. A running vCPU's
+ * guest registers live in the frame at the top of the CPU's stack; a vCPU that is not
+ * running keeps them, with its segment bases and FPU state, in struct vcpu (saved and
+ * loaded by core/context.c when the scheduler switches). Domains live in a fixed table
+ * of MAX_DOMAINS slots.
  */
 #ifndef HV_DOMAIN_H
 #define HV_DOMAIN_H
@@ -16,6 +18,7 @@
 #include "time/pvclock.h"
 
 #define MAX_VCPUS 1
+#define MAX_DOMAINS 8              /* slots; more boot modules wait for a free one */
 #define DOMU_GRANT_FRAMES 32       /* the table may grow to this many frames (xl default) */
 #define DOMU_MAPTRACK_ENTRIES 1024 /* grant mappings a domain may hold */
 
@@ -25,9 +28,29 @@ struct guest_trap {
     bool     mask_events;
 };
 
+/* Where a vCPU is, for the scheduler (core/sched.c). */
+enum vcpu_sched_state {
+    VCPU_DOWN,        /* not started, or its domain ended */
+    VCPU_RUNNABLE,    /* on the run queue */
+    VCPU_RUNNING,     /* this CPU's current */
+    VCPU_BLOCKED,     /* SCHEDOP_block or poll: off the run queue until woken */
+};
+
 struct vcpu {
     struct domain *domain;
     unsigned id;
+    /* Saved while not running (core/context.c); the FXSAVE image first, 16-aligned. */
+    uint8_t fpu[512] __attribute__((aligned(16)));
+    struct cpu_regs regs;
+    uint16_t sel_ds, sel_es, sel_fs, sel_gs;
+    /* The scheduler's. */
+    enum vcpu_sched_state sched_state;
+    struct vcpu *run_next;            /* run-queue link */
+    bool need_resched;                /* leave the CPU on the way back to the guest */
+    bool polling;                     /* blocked in SCHEDOP_poll (ports below) */
+    uint32_t poll_nr;
+    evtchn_port_t poll_ports[128];
+    uint64_t slices;                  /* times it was given the CPU */
     bool kernel_mode;                 /* guest kernel (true) or guest user mode */
     uint64_t kernel_l4, user_l4;      /* MFNs; user_l4 0 = none */
     uint64_t kernel_ss, kernel_sp;    /* stack_switch */
@@ -51,12 +74,17 @@ struct vcpu {
     struct pvclock_timer poll_timeout;/* SCHEDOP_poll's timeout, while polling */
 };
 
-enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_CRASHED };
+/* FREE: an unused slot. RUNNING: built and alive. DYING: ended; its memory is being
+ * (or waiting to be) released; back to FREE when nothing of it is left. */
+enum domain_state { DOM_FREE, DOM_RUNNING, DOM_DYING };
 
 struct domain {
     domid_t id;
     char name[32];
     enum domain_state state;
+    bool control;                     /* the privileged control domain (domain 0) */
+    bool crashed;                     /* ended by domain_crash(), not by shutdown */
+    unsigned module;                  /* the boot module it was built from */
     unsigned shutdown_reason;         /* SHUTDOWN_* */
     char crash_reason[160];
     uint64_t nr_pages, max_pages;
@@ -84,18 +112,21 @@ extern const struct gnttab_env grant_env;
 
 static inline struct domain *current_domain(void) { return current_vcpu()->domain; }
 
-/* Kill the current domain for a reason a person can read, release it, run the next
- * one. Never returns. This is how the hypervisor answers a guest it cannot trust to
+/* Kill the current domain for a reason a person can read, release it, run another
+ * vCPU. Never returns. This is how the hypervisor answers a guest it cannot trust to
  * continue; it is never a host panic. */
 void domain_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* SCHEDOP_shutdown: stop the current domain with a Xen shutdown reason. */
 void domain_shutdown(unsigned reason) __attribute__((noreturn));
 /* The live domain with this id, or NULL (none, or already ending). */
 struct domain *domain_by_id(domid_t id);
+/* Every domain slot, for walks over the live ones (domain_is_live). */
+extern struct domain domain_table[MAX_DOMAINS];
+static inline bool domain_is_live(const struct domain *d) { return d->state == DOM_RUNNING; }
 /* Event-channel lookups of the domains that exist (one runs at a time). */
 extern const struct evtchn_env domain_evtchn_env;
 
-/* Start the domains of the boot modules, one after another; never returns. */
+/* Build the domains of the boot modules and run them; never returns. */
 void domains_start(void) __attribute__((noreturn));
 
 /* The builder (domain/builder.c): make d runnable from a PV kernel image. */

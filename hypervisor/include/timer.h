@@ -1,7 +1,7 @@
 /*
  * Guest time and timers: per-vCPU time info and the wall clock published in
  * shared_info, the vCPU's one-shot and periodic timers (both raise VIRQ_TIMER), and the
- * local APIC programmed for the earliest deadline. One vCPU runs at a time.
+ * local APIC programmed for the earliest deadline of any vCPU or the time slice.
  */
 #ifndef HV_TIMER_H
 #define HV_TIMER_H
@@ -15,7 +15,7 @@
 void time_init(void);                       /* wall clock at boot, from the CMOS RTC */
 void time_domain_start(struct domain *d);   /* wall clock and vCPU time, default tick */
 void time_update_vcpu(struct vcpu *v);      /* refresh the vCPU's vcpu_time_info */
-void timer_reprogram(struct vcpu *v);       /* LAPIC for v's earliest deadline, or off */
+void timer_reprogram(void);                 /* LAPIC for the earliest deadline, or off */
 void timer_interrupt(void);                 /* the LAPIC timer fired */
 bool timer_armed(const struct vcpu *v);     /* a timer can still wake v */
 
