@@ -5,8 +5,7 @@
  * contract and the threat model are in include/console_ring.h.
  *
  * Per-domain state lives in a small table here (slots found by domain id) rather than
- * in struct domain. One CPU runs one domain at a time and a drain runs inside one
- * hypercall with interrupts off, so the frame's owner and type cannot change under it;
+ * in struct domain. A drain runs inside one hypercall of the ring's own domain with interrupts off, so the frame's owner and type cannot change under it;
  * the guest's own writes to the ring can (another vCPU, later), hence the read-once
  * indices and the masked reads.
  */

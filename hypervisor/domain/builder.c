@@ -195,7 +195,8 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         return -EINVAL;
     }
     init_vcpu(d, &ki, &lay);
-    if (evtchn_domain_init(&d->evtchn, d->id, d->control, MAX_VCPUS, EVTCHN_DOMU_MAX_PORT,
+    if (evtchn_domain_init(&d->evtchn, d->id, d->control, MAX_VCPUS,
+                           d->control ? EVTCHN_DEFAULT_MAX_PORT : EVTCHN_DOMU_MAX_PORT,
                            d->shared_info)) {
         domain_release_memory(d);
         *why = "event channels could not be set up (a builder bug)";
