@@ -28,6 +28,7 @@ struct domain domain_table[MAX_DOMAINS];
 /* How each boot module's domain ended, for the summary line, in module order. */
 static struct module_end {
     bool ended;
+    bool built;
     domid_t id;
     unsigned status;
     char how[24];
@@ -47,6 +48,7 @@ static void record_end(unsigned module, domid_t id, unsigned status, const char 
 {
     struct module_end *e = &module_end[module];
     e->ended = true;
+    e->built = strcmp(how, "not built") != 0;
     e->id = id;
     e->status = status;
     strlcpy(e->how, how, sizeof(e->how));
@@ -76,8 +78,12 @@ static void __attribute__((noreturn)) exit_with_summary(void)
     for (unsigned i = 0; i < boot_info.nr_modules; i++) {
         const struct module_end *e = &module_end[i];
         size_t len = strlen(summary);
-        snprintf(summary + len, sizeof(summary) - len, "%sd%u %s", len ? ", " : "", e->id,
-                 e->how);
+        if (e->built)
+            snprintf(summary + len, sizeof(summary) - len, "%sd%u %s", len ? ", " : "",
+                     e->id, e->how);
+        else
+            snprintf(summary + len, sizeof(summary) - len, "%smodule %u not built",
+                     len ? ", " : "", i);
         if (e->status && !status_set) {
             status = e->status;
             status_set = true;
