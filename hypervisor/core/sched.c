@@ -13,6 +13,7 @@
  */
 #include "console.h"
 #include "context.h"
+#include "guest_access.h"
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
@@ -70,6 +71,20 @@ void vcpu_runstate_refresh(struct vcpu *v)
     uint64_t now = system_time_ns();
     v->runstate.time[v->runstate.state] += now - v->runstate.state_entry_time;
     v->runstate.state_entry_time = now;
+}
+
+/* Write v's runstate to the area it registered (VCPUOP_register_runstate_memory_area),
+ * through its kernel page tables: v's address space must be the one loaded. A write
+ * that faults is dropped, as on Xen (the area may not be mapped yet). */
+static void publish_runstate(struct vcpu *v)
+{
+    if (!v->runstate_area)
+        return;
+    if (!v->kernel_mode)
+        write_cr3(v->kernel_l4 << PAGE_SHIFT);
+    copy_to_guest(v->runstate_area, &v->runstate, sizeof(v->runstate));
+    if (!v->kernel_mode)
+        vcpu_load_cr3(v);
 }
 
 static void set_state(struct vcpu *v, enum vcpu_sched_state s)
@@ -220,6 +235,7 @@ static void switch_to(struct vcpu *v, struct cpu_regs *regs)
     *regs = v->regs;
     context_load(v);
     time_update_vcpu(v);
+    publish_runstate(v);
     slice_end = system_time_ns() + SCHED_SLICE_NS;
     timer_reprogram();
 }
@@ -242,6 +258,7 @@ void sched_before_guest(struct cpu_regs *regs)
             queue_push(prev);
         }
         prev->regs = *regs;
+        publish_runstate(prev);
         context_save(prev);
         this_cpu()->current = NULL;
     }
