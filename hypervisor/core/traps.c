@@ -6,6 +6,7 @@
  * reflected to the guest.
  */
 #include "bounce.h"
+#include "continuation.h"
 #include "console.h"
 #include "domain.h"
 #include "emul.h"
@@ -25,6 +26,7 @@ void syscall_dispatch(struct cpu_regs *regs)
     if (regs->vector == VEC_SYSCALL && v->kernel_mode) {
         regs->rax = (uint64_t)do_hypercall(regs->rax, regs->rdi, regs->rsi, regs->rdx,
                                            regs->r10, regs->r8);
+        hypercall_finish(regs);          /* a continuation re-issues the call */
         return;
     }
     /* A system call from guest user mode (or 32-bit code): the guest kernel's. */

@@ -66,6 +66,6 @@ static long apply_mmu_update(const void *item)
 long hc_mmu_update(uint64_t reqs, uint64_t count, uint64_t pdone, uint64_t foreigndom,
                    uint64_t a5)
 {
-    return run_guest_batch(reqs, count, sizeof(struct mmu_update), MMU_UPDATE_MAX, pdone,
+    return run_guest_batch(__HYPERVISOR_mmu_update, reqs, count, sizeof(struct mmu_update), MMU_UPDATE_MAX, pdone,
                            foreigndom, apply_mmu_update);
 }

@@ -169,6 +169,6 @@ static long apply_mmuext_op(const void *item)
 long hc_mmuext_op(uint64_t ops, uint64_t count, uint64_t pdone, uint64_t foreigndom,
                   uint64_t a5)
 {
-    return run_guest_batch(ops, count, sizeof(struct mmuext_op), MMUEXT_OP_MAX, pdone,
+    return run_guest_batch(__HYPERVISOR_mmuext_op, ops, count, sizeof(struct mmuext_op), MMUEXT_OP_MAX, pdone,
                            foreigndom, apply_mmuext_op);
 }
