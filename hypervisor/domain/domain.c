@@ -112,8 +112,6 @@ static bool start_module(struct domain *d, unsigned i)
         record_end(i, id, 3, "not built");
         return false;
     }
-    if (id)
-        next_domid++;
     d->id = id;
     d->control = cfg.control;
     strlcpy(d->name, cfg.name, sizeof(d->name));
@@ -122,11 +120,13 @@ static bool start_module(struct domain *d, unsigned i)
 
     uint64_t free_before = frames_free();
     if (domain_build(d, maddr_to_virt(m->start), m->end - m->start, cfg.args, &why)) {
-        printk("d%u: cannot build domain from module %u (%s): %s\n", d->id, i, d->name, why);
+        printk("module %u (%s): cannot build the domain: %s\n", i, d->name, why);
         record_end(i, id, 3, "not built");
         memset(d, 0, sizeof(*d));
         return false;
     }
+    if (id)
+        next_domid++;                    /* ids go to domains that were built */
     d->state = DOM_RUNNING;
     printk("d%u: %s started%s, %lu MiB, %lu frames used\n", d->id, d->name,
            d->control ? " as the control domain" : "", (unsigned long)(d->nr_pages >> 8),

@@ -7,6 +7,6 @@ printf 'this is not an ELF file\n' > "$bogus"
 run_parapet "$bogus" "$BUILD/tests/hello.elf"
 st=$?
 [[ $st -eq 3 ]] || fail "exit status $st, expected 3"
-expect_line '\[parapet\] d1: cannot build domain from module 0 .*: .*(ELF|elf)'
-expect_line '^\(d2\) Test result: SUCCESS'
-expect_line 'all domains ended: d1 not built, d2 poweroff'
+expect_line '\[parapet\] module 0 \(not-a-kernel.bin\): cannot build the domain: .*(ELF|elf)'
+expect_line '^\(d1\) Test result: SUCCESS'
+expect_line 'all domains ended: module 0 not built, d1 poweroff'
