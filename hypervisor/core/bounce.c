@@ -8,7 +8,7 @@
  * CS RPL cleared so the guest can tell kernel (0xe030) from user (0xe033).
  */
 #include "bounce.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "config.h"
 #include "console.h"
 #include "errno.h"

@@ -4,7 +4,7 @@
  */
 #include "continuation.h"
 #include "domain.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "tsc.h"
 
 static struct {

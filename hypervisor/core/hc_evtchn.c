@@ -10,7 +10,7 @@
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
-#include "sched.h"
+#include "scheduler.h"
 
 static struct evtchn_domain *my_ed(void) { return &current_domain()->evtchn; }
 

@@ -11,7 +11,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "lib.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "timer.h"
 
 /* Yield: the next runnable vCPU gets the CPU. The console ring backend drains the

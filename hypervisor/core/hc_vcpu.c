@@ -12,7 +12,7 @@
 #include "mm.h"
 #include "timer.h"
 #include "tsc.h"
-#include "sched.h"
+#include "scheduler.h"
 
 static long vcpu_is_up(struct vcpu *v, uint64_t arg) { return 1; }
 

@@ -1,5 +1,5 @@
 /*
- * Round-robin scheduling of vCPUs on this CPU (include/sched.h).
+ * Round-robin scheduling of vCPUs on this CPU (include/scheduler.h).
  *
  * State: a FIFO run queue of RUNNABLE vCPUs linked through vcpu->run_next; the
  * current vCPU (RUNNING) is not on it. A vCPU that blocks leaves the CPU on its way
@@ -16,7 +16,7 @@
 #include "guest_access.h"
 #include "lib.h"
 #include "mm.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "timer.h"
 #include "tsc.h"
 #include "x86.h"

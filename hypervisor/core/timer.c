@@ -9,7 +9,7 @@
 #include "console.h"
 #include "lapic.h"
 #include "lib.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "timer.h"
 #include "tsc.h"
 #include "x86.h"

@@ -16,7 +16,7 @@
 #include "domain/config.h"
 #include "lib.h"
 #include "mm.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "shutdown.h"
 #include "timer.h"
 #include "x86.h"

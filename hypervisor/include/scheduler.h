@@ -5,8 +5,8 @@
  * only on the way back to a guest (sched_before_guest), so a vCPU leaves the CPU with
  * its whole state in its guest frame and no hypervisor stack of its own.
  */
-#ifndef HV_SCHED_H
-#define HV_SCHED_H
+#ifndef HV_SCHEDULER_H
+#define HV_SCHEDULER_H
 
 #include <stdint.h>
 #include "domain.h"
