@@ -17,6 +17,8 @@
 #include "mm.h"
 #include "x86.h"
 
+#define TSS_RSP0_OFFSET 4   /* 64-bit TSS: reserved dword, then rsp0 */
+
 void vcpu_load_cr3(struct vcpu *v)
 {
     uint64_t mfn = v->kernel_mode ? v->kernel_l4 : v->user_l4;
@@ -53,6 +55,12 @@ void bounce_to_guest(struct vcpu *v, struct cpu_regs *regs, uint64_t handler,
     } else {
         toggle_guest_mode(v);
         sp = v->kernel_sp;
+        /* A trap guest keeps its kernel stack where the CPU would look: rsp0 of the
+         * TSS its (emulated) ltr named, read now through its kernel page tables. */
+        if (v->domain->trap && v->tss_base &&
+            copy_from_guest(&sp, v->tss_base + TSS_RSP0_OFFSET, sizeof(sp)))
+            domain_crash("%s: the TSS at 0x%lx named by ltr is not readable", what,
+                         (unsigned long)v->tss_base);
     }
     sp &= ~15ULL;
 

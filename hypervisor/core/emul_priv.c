@@ -280,5 +280,7 @@ bool emulate_gp(struct vcpu *v, struct cpu_regs *regs)
         return emulate_soft_int(v, regs);
     if (!v->kernel_mode)
         return false;                 /* user mode gets the #GP */
+    if (v->domain->trap && emulate_trap_gp(v, regs))
+        return true;
     return emulate_priv(v, regs);
 }

@@ -83,10 +83,12 @@ int domain_config_parse(const char *s, struct domain_config *c, const char **why
             }
         } else if (end - w == 11 && starts_with(w, "dom.control")) {
             c->control = true;
+        } else if (end - w == 8 && starts_with(w, "dom.trap")) {
+            c->trap = true;
         } else if (starts_with(w, "dom.name=") && end > w + 9) {
             set_name(c, w + 9, end);
         } else {
-            *why = "unknown domain option (known: dom.mem=MiB, dom.control, dom.name=NAME)";
+            *why = "unknown domain option (known: dom.mem=MiB, dom.control, dom.name=NAME, dom.trap)";
             return -EINVAL;
         }
         w = skip_spaces(end);

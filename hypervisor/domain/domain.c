@@ -114,6 +114,7 @@ static bool start_module(struct domain *d, unsigned i)
     }
     d->id = id;
     d->control = cfg.control;
+    d->trap = cfg.trap;
     strlcpy(d->name, cfg.name, sizeof(d->name));
     d->nr_pages = d->max_pages =
         (cfg.mem_mib ? cfg.mem_mib : cmdline_ulong("dom_mem", DEFAULT_DOMAIN_MIB)) << 8;
@@ -128,8 +129,8 @@ static bool start_module(struct domain *d, unsigned i)
     if (id)
         next_domid++;                    /* ids go to domains that were built */
     d->state = DOM_RUNNING;
-    printk("d%u: %s started%s, %lu MiB, %lu frames used\n", d->id, d->name,
-           d->control ? " as the control domain" : "", (unsigned long)(d->nr_pages >> 8),
+    printk("d%u: %s started%s%s, %lu MiB, %lu frames used\n", d->id, d->name,
+           d->control ? " as the control domain" : "", d->trap ? " (trap and emulate)" : "", (unsigned long)(d->nr_pages >> 8),
            (unsigned long)(free_before - frames_free()));
     if (cmdline_has("debug_audit_corrupt")) {
         /* Plant one wrong reference count so tests/e2e/audit-catches.sh can see the

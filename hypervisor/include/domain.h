@@ -63,6 +63,8 @@ struct vcpu {
     uint64_t vcpu_info_mfn;           /* registered page, or INVALID_MFN */
     bool vcpu_info_registered;
     uint64_t cr2;                     /* virtual CR2 */
+    uint64_t tss_base;                /* trap guests: the TSS their ltr named (0: none) */
+    uint64_t trap_star, trap_sfmask;  /* trap guests: their STAR and SFMASK MSRs */
     bool fpu_ts;                      /* virtual CR0.TS */
     uint64_t gdt_frames[14];
     unsigned gdt_nr_frames, gdt_entries;
@@ -83,6 +85,7 @@ struct domain {
     char name[32];
     enum domain_state state;
     bool control;                     /* the privileged control domain (domain 0) */
+    bool trap;                        /* trap-and-emulate guest (emul/trap.c) */
     bool crashed;                     /* ended by domain_crash(), not by shutdown */
     unsigned module;                  /* the boot module it was built from */
     unsigned shutdown_reason;         /* SHUTDOWN_* */

@@ -15,6 +15,8 @@
  * possibly at a handler it registered), false when the fault must be reflected. */
 bool emulate_forced_cpuid(struct vcpu *v, struct cpu_regs *regs);
 bool emulate_gp(struct vcpu *v, struct cpu_regs *regs);
+/* A trap guest's privileged instruction in kernel mode (emul/trap.c). */
+bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs);
 
 /* The CPUID values a PV guest sees (Xen leaves, hidden features). */
 void guest_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);

@@ -4,13 +4,16 @@
  * mapping: it takes the seg_desc type), and update_descriptor writes one validated
  * descriptor. Validation: not-present descriptors pass; code and data segments pass
  * with DPL forced to 3 and the accessed bit set (so the CPU never writes them); every
- * system descriptor (TSS, LDT, gates) is refused, call gates included.
+ * system descriptor (TSS, LDT, gates) is refused, call gates included. A trap guest
+ * (emul/trap.c) may keep its 64-bit TSS descriptor: it is made not-present in place, so
+ * the CPU can never load it, and the emulated ltr reads the TSS base from it.
  */
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "mm/walk.h"
 
 #define GDT_GUEST_FRAMES 14
 #define DESC_PRESENT (1ULL << 47)
@@ -18,45 +21,57 @@
 #define DESC_DPL3    (3ULL << 45)
 #define DESC_ACCESSED (1ULL << 40)
 
-static bool desc_fixup(uint64_t *desc)
+static bool desc_fixup(uint64_t *desc, bool trap)
 {
     if (!(*desc & DESC_PRESENT))
         return true;
-    if (!(*desc & DESC_S))
+    if (!(*desc & DESC_S)) {
+        unsigned type = (unsigned)(*desc >> 40) & 0xf;
+        if (trap && (type == DESC_TYPE_TSS64 || type == DESC_TYPE_TSS64_BUSY)) {
+            *desc &= ~DESC_PRESENT;
+            return true;
+        }
         return false;
+    }
     *desc |= DESC_DPL3 | DESC_ACCESSED;
     return true;
 }
 
-static bool frame_descs_ok(uint64_t mfn)
+static bool frame_descs_ok(uint64_t mfn, bool trap)
 {
     uint64_t *d = mfn_to_virt(mfn);
     for (unsigned i = 0; i < PAGE_SIZE / 8; i++) {
         uint64_t copy = d[i];
-        if (!desc_fixup(&copy))
+        if (!desc_fixup(&copy, trap))
             return false;
     }
     for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
-        desc_fixup(&d[i]);
+        desc_fixup(&d[i], trap);
     return true;
 }
 
 long hc_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    struct vcpu *v = current_vcpu();
-    domid_t d = v->domain->id;
     uint64_t frames[GDT_GUEST_FRAMES];
     if (entries > GDT_GUEST_FRAMES * 512)
         return -EINVAL;
     unsigned nr = (unsigned)((entries + 511) / 512);
     if (copy_from_guest(frames, frame_list, nr * sizeof(frames[0])))
         return -EFAULT;
+    return vcpu_set_gdt(current_vcpu(), frames, entries);
+}
 
+int vcpu_set_gdt(struct vcpu *v, const uint64_t *frames, uint64_t entries)
+{
+    domid_t d = v->domain->id;
+    if (entries > GDT_GUEST_FRAMES * 512)
+        return -EINVAL;
+    unsigned nr = (unsigned)((entries + 511) / 512);
     unsigned taken;
     for (taken = 0; taken < nr; taken++) {
         if (get_page_and_type(&hv_mm_env, frames[taken], PGT_seg_desc, d))
             break;
-        if (!frame_descs_ok(frames[taken])) {
+        if (!frame_descs_ok(frames[taken], v->domain->trap)) {
             put_page_and_type(&hv_mm_env, frames[taken]);
             break;
         }
@@ -83,7 +98,7 @@ long hc_update_descriptor(uint64_t maddr, uint64_t desc, uint64_t a3, uint64_t a
     if (maddr & 7)
         return -EINVAL;
     struct page_info *pg = mm_owned_frame(&hv_mm_env, mfn, dom->id);
-    if (!pg || (pg->flags & PGF_xen_shared) || !desc_fixup(&desc))
+    if (!pg || (pg->flags & PGF_xen_shared) || !desc_fixup(&desc, dom->trap))
         return -EINVAL;
     volatile uint64_t *slot = (uint64_t *)mfn_to_virt(mfn) + (maddr & (PAGE_SIZE - 1)) / 8;
     if (pg->type == PGT_seg_desc && pg->type_count) {

@@ -55,6 +55,9 @@ static void path_and_args(void **state)
 static void all_options(void **state)
 {
     struct domain_config c = parse_ok("a/b/k.elf dom.mem=64 dom.control dom.name=ctl x=1");
+    assert_false(c.trap);
+    assert_true(parse_ok("k dom.trap").trap);
+    parse_bad("k dom.trapped", "unknown domain option");
     assert_string_equal(c.name, "ctl");
     assert_int_equal(c.mem_mib, 64);
     assert_true(c.control);

@@ -11,6 +11,8 @@
  *     dom.control     the privileged control domain: domain 0, console_io, may name
  *                     other domains in event-channel and grant operations
  *     dom.name=NAME   a name instead of the path's last component
+ *     dom.trap        a trap guest: its kernel runs the native privileged instructions
+ *                     deprivileged, and the hypervisor traps and emulates them
  *
  * Pure logic (hypervisor/domain/config.c), tested by tests/unit/test_domain_config.c.
  */
@@ -27,6 +29,7 @@ struct domain_config {
     char name[DOMAIN_NAME_MAX];
     uint64_t mem_mib;          /* 0: not given (the caller's default applies) */
     bool control;
+    bool trap;
     const char *args;          /* points into the module string */
 };
 
