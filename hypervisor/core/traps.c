@@ -14,6 +14,7 @@
 #include "hypercall.h"
 #include "lapic.h"
 #include "lib.h"
+#include "mm/ptwr.h"
 #include "timer.h"
 #include "x86.h"
 
@@ -45,7 +46,10 @@ void syscall_dispatch(struct cpu_regs *regs)
 
 static void guest_page_fault(struct vcpu *v, struct cpu_regs *regs)
 {
-    v->cr2 = read_cr2();
+    uint64_t cr2 = read_cr2();
+    if (ptwr_emulate(v, regs, cr2, regs->error_code))
+        return;                       /* a store into a page table, done as an update */
+    v->cr2 = cr2;
     v->vcpu_info->arch.cr2 = v->cr2;
     /* The guest kernel runs in ring 3, so the CPU always reports U/S = 1: tell the
      * guest which mode it was really in. */

@@ -29,7 +29,7 @@
 #include "console_ring.h"
 #include "domain.h"
 #include "emul.h"
-#include "emul/decode.h"
+#include "emul/insn.h"
 #include "guest_access.h"
 #include "lib.h"
 #include "mm.h"
@@ -45,40 +45,14 @@
 #define GATE_INTERRUPT 0xe
 #define GATE_TRAP      0xf
 
-static void load_gprs(const struct cpu_regs *r, uint64_t g[16])
-{
-    const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
-    memcpy(g, v, sizeof(v));
-}
-
-static uint64_t *gpr_slot(struct cpu_regs *r, unsigned idx)
-{
-    uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
-                          &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-                          &r->r14, &r->r15 };
-    return map[idx & 15];
-}
-
-static uint64_t operand_address(const struct x86_insn *i, const struct cpu_regs *regs)
-{
-    uint64_t g[16], seg = 0;
-    load_gprs(regs, g);
-    if (i->seg == SEG_FS)
-        seg = rdmsr(MSR_FS_BASE);
-    else if (i->seg == SEG_GS)
-        seg = rdmsr(MSR_KERNEL_GS_BASE);     /* the guest's active GS base */
-    return x86_effective_address(i, g, regs->rip + i->len, seg);
-}
-
 /* The 16-bit selector operand of lldt/ltr (register or memory). */
 static bool selector_operand(const struct x86_insn *i, struct cpu_regs *regs, uint16_t *sel)
 {
     if (i->mod == 3) {
-        *sel = (uint16_t)*gpr_slot(regs, i->rm);
+        *sel = (uint16_t)*emul_gpr(regs, i->rm);
         return true;
     }
-    return copy_from_guest(sel, operand_address(i, regs), sizeof(*sel)) == 0;
+    return copy_from_guest(sel, emul_operand_address(i, regs), sizeof(*sel)) == 0;
 }
 
 struct pseudo_descriptor {
@@ -209,12 +183,8 @@ static bool trap_port(struct vcpu *v, struct cpu_regs *regs, const struct x86_in
 
 bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs)
 {
-    uint8_t buf[X86_MAX_INSN];
-    unsigned n = 0;
-    while (n < sizeof(buf) && copy_from_guest(&buf[n], regs->rip + n, 1) == 0)
-        n++;
     struct x86_insn i;
-    if (x86_decode(buf, n, &i))
+    if (!emul_fetch_decode(regs, &i))
         return false;
     bool ok = false;
     if (!i.two_byte) {
@@ -239,10 +209,10 @@ bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs)
             if (i.mod == 3)
                 break;
             if (i.reg == 7) {                                             /* invlpg */
-                invlpg(operand_address(&i, regs));
+                invlpg(emul_operand_address(&i, regs));
                 ok = true;
             } else if ((i.reg == 2 || i.reg == 3) &&
-                       !copy_from_guest(&pd, operand_address(&i, regs), sizeof(pd))) {
+                       !copy_from_guest(&pd, emul_operand_address(&i, regs), sizeof(pd))) {
                 ok = i.reg == 2 ? emulate_lgdt(v, pd.base, pd.limit)
                                 : emulate_lidt(v, pd.base, pd.limit);
             }
