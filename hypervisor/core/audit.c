@@ -3,12 +3,13 @@
  * with it). After every hypercall that can change page tables, descriptor tables or
  * event channels, it recomputes from first principles what each frame of the domain
  * must hold (one allocation reference, one per present entry of a validated table that
- * maps it, one per pin, base pointer, GDT slot and registered vcpu_info; type
- * references likewise) and compares with the frame table; it checks that no frame is
- * both typed and mapped writable, that every validated L4 still carries the
- * hypervisor's slots 256..271, and the event-channel and grant tables' own
- * consistency. A
- * mismatch is a hypervisor bug: it is reported and the machine stops.
+ * maps it, one per pin, base pointer, GDT slot and registered vcpu_info, one per grant
+ * pin and per grant mapping on its L1; type references likewise) and compares with the
+ * frame table; it checks that no frame is both typed and mapped writable, that every
+ * validated L4 still carries the hypervisor's slots 256..271, that grant-marked L1
+ * entries and the domain's grant mappings match one to one, and the event-channel and
+ * grant tables' own consistency. A mismatch is a hypervisor bug: it is reported and
+ * the machine stops.
  */
 #include "audit.h"
 #include "boot.h"
@@ -24,6 +25,7 @@
 bool audit_enabled;
 static uint32_t want_count[AUDIT_SLOTS], want_type[AUDIT_SLOTS];
 static uint32_t writable_refs[AUDIT_SLOTS];
+static uint32_t grant_entries;        /* grant-marked L1 entries seen by count_table */
 static uint64_t audits_run;
 
 void audit_init(void)
@@ -78,6 +80,25 @@ static void add_ref(struct domain *d, uint64_t mfn, bool typed, const char *what
         want_type[i]++;
 }
 
+/* A grant-marked entry at machine address maddr holds no PV MMU reference (its grant
+ * does): it must be the entry of one of the domain's grant mappings, of its frame and
+ * kind. */
+static void check_grant_entry(struct domain *d, uint64_t maddr, uint64_t e)
+{
+    const struct gnttab_domain *gt = &d->gnttab;
+    for (uint32_t h = 0; h < gt->maptrack_max; h++) {
+        const struct gnttab_maptrack *mt = &gt->maptrack[h];
+        if (!mt->flags || mt->pte != maddr)
+            continue;
+        if (mt->mfn != pte_mfn(e) || !(mt->flags & GNTMAP_readonly) != !!(e & _PAGE_RW))
+            audit_fail(d, "grant-marked entry disagrees with its mapping",
+                       maddr >> PAGE_SHIFT, e, mt->mfn);
+        grant_entries++;
+        return;
+    }
+    audit_fail(d, "grant-marked entry without a grant mapping", maddr >> PAGE_SHIFT, e, 0);
+}
+
 /* References held by the present entries of a validated table. */
 static void count_table(struct domain *d, uint64_t mfn, int level)
 {
@@ -92,10 +113,52 @@ static void count_table(struct domain *d, uint64_t mfn, int level)
         }
         if (!pte_present(e[i]))
             continue;
+        if (level == 1 && pte_is_grant(e[i])) {
+            check_grant_entry(d, mfn << PAGE_SHIFT | i * 8UL, e[i]);
+            continue;
+        }
         bool rw_leaf = level == 1 && (e[i] & _PAGE_RW);
         add_ref(d, pte_mfn(e[i]), level > 1 || rw_leaf, "page-table entry");
         if (rw_leaf)
             writable_refs[slot(d, pte_mfn(e[i]))]++;
+    }
+}
+
+/* What grants hold. Each of the domain's grant mappings: its entry is a grant-marked
+ * entry of its frame in a validated L1 of the domain (at host_addr with contains_pte),
+ * and the L1 holds a general and a type reference for it; with check_grant_entry, the
+ * mappings and the marked entries match one to one. Each pin of the domain's own grants:
+ * a general reference on the pinned frame, and a writable type reference if writable. */
+static void audit_grants(struct domain *d)
+{
+    const struct gnttab_domain *gt = &d->gnttab;
+    uint32_t maps = 0;
+    for (uint32_t h = 0; h < gt->maptrack_max; h++) {
+        const struct gnttab_maptrack *mt = &gt->maptrack[h];
+        if (!mt->flags)
+            continue;
+        maps++;
+        uint64_t l1 = mt->pte >> PAGE_SHIFT;
+        const struct page_info *pg = mfn_valid(l1) ? mfn_to_page(l1) : NULL;
+        if (!pg || pg->owner != d->id || pg->type != PGT_l1 || !pg->type_count)
+            audit_fail(d, "grant mapping outside a validated L1", l1, pg ? pg->type : 0,
+                       PGT_l1);
+        uint64_t e = ((const uint64_t *)mfn_to_virt(l1))[(mt->pte & (PAGE_SIZE - 1)) / 8];
+        if (!pte_is_grant(e) || pte_mfn(e) != mt->mfn)
+            audit_fail(d, "grant mapping whose entry is gone", l1, e, mt->mfn);
+        if ((mt->flags & GNTMAP_contains_pte) && mt->host_addr != mt->pte)
+            audit_fail(d, "grant mapping away from its host_addr", l1, mt->pte,
+                       mt->host_addr);
+        add_ref(d, l1, true, "grant mapping's L1");
+    }
+    if (maps != grant_entries)
+        audit_fail(d, "grant mappings vs grant-marked entries", 0, maps, grant_entries);
+    for (uint32_t i = 0; i < gt->nr_frames * GNTTAB_ENTRIES_PER_FRAME; i++) {
+        const struct gnttab_active *act = &gt->active[i];
+        for (unsigned k = 0; k < act->ro + act->rw; k++)
+            add_ref(d, act->frame, k < act->rw, "grant pin");
+        if (act->rw)
+            writable_refs[slot(d, act->frame)] += act->rw;
     }
 }
 
@@ -105,6 +168,7 @@ static void audit_memory(struct domain *d)
     memset(want_count, 0, n * sizeof(want_count[0]));
     memset(want_type, 0, n * sizeof(want_type[0]));
     memset(writable_refs, 0, n * sizeof(writable_refs[0]));
+    grant_entries = 0;
 
     for (uint64_t i = 0; i < n; i++) {
         uint64_t mfn = slot_mfn(d, i);
@@ -128,6 +192,7 @@ static void audit_memory(struct domain *d)
             writable_refs[slot(d, vc->vcpu_info_mfn)]++;
         }
     }
+    audit_grants(d);
 
     for (uint64_t i = 0; i < n; i++) {
         uint64_t mfn = slot_mfn(d, i);

@@ -3,9 +3,11 @@
  * (frames the hypervisor allocates, owned by the domain, flagged hypervisor-shared so
  * it may map them but never type them) and returns their frame numbers; query_size
  * reports the size; copy moves bytes between granted frames and the caller's own,
- * with the pins and references of grant/grant_table.c held across the copy. The
- * per-element status goes back in each element; the call returns 0 unless an element
- * cannot be read or written (-EFAULT) or the count is out of range (-EINVAL).
+ * with the pins and references of grant/grant_table.c held across the copy;
+ * map_grant_ref / unmap_grant_ref make and remove host mappings (grant-marked L1
+ * entries, mm/grant_map.c). The per-element status goes back in each element; the call
+ * returns 0 unless an element cannot be read or written (-EFAULT) or the count is out
+ * of range (-EINVAL).
  */
 #include "console.h"
 #include "domain.h"
@@ -14,6 +16,7 @@
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"
+#include "mm/grant_map.h"
 
 #define GNTTAB_BATCH_MAX 4096   /* elements per call: a bound on time (A7) */
 
@@ -55,12 +58,6 @@ static int ref_get_writable(uint64_t mfn, domid_t owner)
 }
 static void ref_put_writable(uint64_t mfn) { put_page_type(&hv_mm_env, mfn); }
 
-/* Host mappings are not offered yet (map_grant_ref answers -ENOSYS before this). */
-static int16_t no_host_map(domid_t mapper, uint64_t host_addr, uint32_t flags, uint64_t mfn)
-{
-    return GNTST_general_error;
-}
-
 const struct gnttab_env grant_env = {
     .domain = lookup,
     .alloc_frame = table_frame_alloc,
@@ -69,8 +66,8 @@ const struct gnttab_env grant_env = {
     .put_page = ref_put,
     .get_page_writable = ref_get_writable,
     .put_page_writable = ref_put_writable,
-    .map_host = no_host_map,
-    .unmap_host = no_host_map,
+    .map_host = grant_map_host,
+    .unmap_host = grant_unmap_host,
 };
 
 /* setup_table and query_size take exactly one element (Xen: -EINVAL otherwise). */
@@ -108,24 +105,79 @@ static long gt_query_size(uint64_t uop, uint64_t count)
     return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
-static long gt_copy(uint64_t uop, uint64_t count)
+/* The loop of copy and unmap_grant_ref: each element read, handled by fn (which returns
+ * its status), and only its status written back, as Xen does. */
+union gt_element {
+    struct gnttab_copy copy;
+    struct gnttab_unmap_grant_ref unmap;
+};
+typedef int16_t gt_element_fn(struct gnttab_domain *gt, union gt_element *op);
+
+static long each_element(uint64_t uop, uint64_t count, size_t size, size_t status_at,
+                         gt_element_fn *fn)
 {
     struct gnttab_domain *gt = &current_domain()->gnttab;
     for (uint64_t i = 0; i < count; i++) {
-        struct gnttab_copy op;
-        struct gnttab_copy_plan plan;
+        union gt_element op;
+        uint64_t va = uop + i * size;
+        if (copy_from_guest(&op, va, size))
+            return -EFAULT;
+        int16_t status = fn(gt, &op);
+        if (copy_to_guest(va + status_at, &status, sizeof(status)))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static int16_t copy_one(struct gnttab_domain *gt, union gt_element *op)
+{
+    struct gnttab_copy_plan plan;
+    int16_t status = gnttab_op_copy_prepare(&grant_env, gt, &op->copy, &plan);
+    if (status == GNTST_okay) {
+        memcpy((uint8_t *)mfn_to_virt(plan.dst.mfn) + plan.dst.offset,
+               (const uint8_t *)mfn_to_virt(plan.src.mfn) + plan.src.offset, plan.len);
+        gnttab_op_copy_finish(&grant_env, &plan);
+    }
+    return status;
+}
+
+static long gt_copy(uint64_t uop, uint64_t count)
+{
+    return each_element(uop, count, sizeof(struct gnttab_copy),
+                        offsetof(struct gnttab_copy, status), copy_one);
+}
+
+static int16_t unmap_one(struct gnttab_domain *gt, union gt_element *op)
+{
+    return gnttab_op_unmap(&grant_env, gt, &op->unmap);
+}
+
+static long gt_unmap_grant_ref(uint64_t uop, uint64_t count)
+{
+    return each_element(uop, count, sizeof(struct gnttab_unmap_grant_ref),
+                        offsetof(struct gnttab_unmap_grant_ref, status), unmap_one);
+}
+
+/* map_grant_ref: the whole element goes back (status, handle, dev_bus_addr). A mapping
+ * whose element cannot be written back is undone first: the guest could never learn
+ * its handle. */
+static long gt_map_grant_ref(uint64_t uop, uint64_t count)
+{
+    struct gnttab_domain *gt = &current_domain()->gnttab;
+    for (uint64_t i = 0; i < count; i++) {
+        struct gnttab_map_grant_ref op;
         uint64_t va = uop + i * sizeof(op);
         if (copy_from_guest(&op, va, sizeof(op)))
             return -EFAULT;
-        op.status = gnttab_op_copy_prepare(&grant_env, gt, &op, &plan);
-        if (op.status == GNTST_okay) {
-            memcpy((uint8_t *)mfn_to_virt(plan.dst.mfn) + plan.dst.offset,
-                   (const uint8_t *)mfn_to_virt(plan.src.mfn) + plan.src.offset, plan.len);
-            gnttab_op_copy_finish(&grant_env, &plan);
-        }
-        if (copy_to_guest(va + offsetof(struct gnttab_copy, status), &op.status,
-                          sizeof(op.status)))
+        gnttab_op_map(&grant_env, gt, &op);
+        if (copy_to_guest(va, &op, sizeof(op))) {
+            if (op.status == GNTST_okay) {
+                struct gnttab_unmap_grant_ref undo = { .host_addr = op.host_addr,
+                                                       .handle = op.handle };
+                gnttab_op_unmap(&grant_env, gt, &undo);
+            }
             return -EFAULT;
+        }
     }
     return 0;
 }

@@ -50,6 +50,28 @@ void install_xen_slots(uint64_t *l4)
         l4[i] = hv_l4[i];
 }
 
+uint64_t guest_l1_of(uint64_t l4, uint64_t va, unsigned *index)
+{
+    uint64_t table = l4;
+    if (!is_canonical(va) || l4_slot_is_xen((unsigned)pt_index(va, 4)))
+        return 0;
+    for (int level = 4; level > 1; level--) {
+        uint64_t e = ((uint64_t *)mfn_to_virt(table))[pt_index(va, level)];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || !mfn_valid(pte_mfn(e)))
+            return 0;
+        table = pte_mfn(e);
+    }
+    *index = (unsigned)pt_index(va, 1);
+    return table;
+}
+
+uint64_t guest_pte_of(uint64_t l4, uint64_t va)
+{
+    unsigned index;
+    uint64_t l1 = guest_l1_of(l4, va, &index);
+    return l1 ? ((uint64_t *)mfn_to_virt(l1))[index] : 0;
+}
+
 static uint64_t *mm_entries(uint64_t mfn) { return mfn_to_virt(mfn); }
 
 struct mm_env hv_mm_env;

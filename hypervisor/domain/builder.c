@@ -227,6 +227,9 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
 void domain_release_memory(struct domain *d)
 {
     struct vcpu *v = &d->vcpus[0];
+    /* Grant mappings first, while the page tables holding their entries exist. */
+    if (d->gnttab.nr_frames)
+        gnttab_release_mappings(&grant_env, &d->gnttab);
     if (v->kernel_l4)
         put_page_and_type(&hv_mm_env, v->kernel_l4);
     if (v->user_l4)
@@ -259,7 +262,6 @@ void domain_release_memory(struct domain *d)
     }
     /* Grant-table frames: the guest's mappings of them went with its page tables. */
     if (d->gnttab.nr_frames) {
-        gnttab_release_mappings(&grant_env, &d->gnttab);
         if (gnttab_domain_free_frames(&grant_env, &d->gnttab))
             leaked += d->gnttab.nr_frames;
         d->gnttab.nr_frames = 0;

@@ -33,7 +33,7 @@
 #include "guest_access.h"
 #include "lib.h"
 #include "mm.h"
-#include "mm/walk.h"
+#include "mm/descriptor.h"
 #include "scheduler.h"
 #include "x86.h"
 
@@ -68,7 +68,7 @@ static bool emulate_lgdt(struct vcpu *v, uint64_t base, uint16_t limit)
     if ((base & (PAGE_SIZE - 1)) || nr > ARRAY_SIZE(frames))
         return false;
     for (unsigned f = 0; f < nr; f++) {
-        uint64_t pte = walk_to_pte(v->kernel_l4, base + f * PAGE_SIZE);
+        uint64_t pte = guest_pte_of(v->kernel_l4, base + f * PAGE_SIZE);
         if (!(pte & _PAGE_PRESENT))
             return false;
         frames[f] = pte_mfn(pte);

@@ -324,7 +324,7 @@ int16_t gnttab_op_map(const struct gnttab_env *env, struct gnttab_domain *mapper
     bool readonly = (flags & GNTMAP_readonly) != 0;
     struct gnttab_domain *gt;
     struct gnttab_maptrack *mt;
-    uint64_t mfn = 0;
+    uint64_t mfn = 0, pte = 0;
     uint32_t h;
     int16_t st;
 
@@ -341,7 +341,7 @@ int16_t gnttab_op_map(const struct gnttab_env *env, struct gnttab_domain *mapper
 
     st = acquire(env, gt, op->ref, mapper->id, readonly, true, &mfn);
     if (st == GNTST_okay) {
-        st = env->map_host(mapper->id, op->host_addr, flags, mfn);
+        st = env->map_host(mapper->id, op->host_addr, flags, mfn, &pte);
         if (st != GNTST_okay)
             release(env, gt, op->ref, readonly, mfn);
     }
@@ -356,6 +356,7 @@ int16_t gnttab_op_map(const struct gnttab_env *env, struct gnttab_domain *mapper
     mt->granter = gt->id;
     mt->host_addr = op->host_addr;
     mt->mfn = mfn;
+    mt->pte = pte;
     op->handle = h;
     op->dev_bus_addr = mfn << 12;
     return op->status = GNTST_okay;
@@ -367,7 +368,7 @@ static int16_t unmap_handle(const struct gnttab_env *env, struct gnttab_domain *
                             uint32_t h, bool force)
 {
     struct gnttab_maptrack *mt = &mapper->maptrack[h];
-    int16_t st = env->unmap_host(mapper->id, mt->host_addr, mt->flags, mt->mfn);
+    int16_t st = env->unmap_host(mapper->id, mt->pte, mt->flags, mt->mfn);
 
     if (st != GNTST_okay && !force)
         return st;

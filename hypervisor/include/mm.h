@@ -51,5 +51,12 @@ uint64_t *idle_l4(void);           /* the hypervisor's L4 (slots 256..271 source
 void install_xen_slots(uint64_t *l4);
 /* Map [va, va + n pages) to [ma, ...) in the hypervisor's tables with flags. */
 void hv_map_pages(uint64_t va, uint64_t ma, uint64_t n, uint64_t flags);
+/* The L1 frame (and in *index the entry) that maps guest address va through the guest
+ * L4 frame l4; 0 when va is not canonical, in the hypervisor's L4 slots, or a level on
+ * the way is missing (PV guests have no large pages). Below a validated L4 every table
+ * reached is validated. */
+uint64_t guest_l1_of(uint64_t l4, uint64_t va, unsigned *index);
+/* The L1 entry that maps va through l4 (0 when there is none). */
+uint64_t guest_pte_of(uint64_t l4, uint64_t va);
 
 #endif

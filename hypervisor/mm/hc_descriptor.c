@@ -13,7 +13,7 @@
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
-#include "mm/walk.h"
+#include "mm/descriptor.h"
 
 #define GDT_GUEST_FRAMES 14
 #define DESC_PRESENT (1ULL << 47)

@@ -3,7 +3,9 @@
  * The command is ptr[2:0], as Xen decodes it: 0-3 are MMU_* commands, 4-7 (a ptr that
  * is not 8-byte aligned) are unknown commands, -ENOSYS. A write into a frame that is a
  * page table of level n is a validated update of one entry (mod_entry: references
- * taken for the new entry before the old one's are dropped); a write into an ordinary
+ * taken for the new entry before the old one's are dropped; an entry that is a grant
+ * mapping may only change its A/D and software bits: anything else is refused with
+ * -EPERM and #GP(0), an implicit unmap, mm/grant_map.c); a write into an ordinary
  * frame of the domain is a plain store while it holds a writable type reference;
  * MMU_MACHPHYS_UPDATE sets the M2P entry of one of the domain's frames. The batch stops
  * at the first error; *done says how many requests were applied.
@@ -14,6 +16,7 @@
 #include "hypercall.h"
 #include "mm.h"
 #include "mm/batch.h"
+#include "mm/grant_map.h"
 
 #define MMU_UPDATE_MAX 65536   /* per call: bounds the time one call holds the CPU (A7) */
 
@@ -25,8 +28,12 @@ static long normal_update(struct domain *d, uint64_t ptr, uint64_t val, bool pre
     if (!pg)
         return -EINVAL;
     unsigned index = (unsigned)((maddr & (PAGE_SIZE - 1)) / 8);
-    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
-        return mod_entry(&hv_mm_env, mfn, pg->type, index, val, d->id, preserve_ad);
+    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count) {
+        long rc = mod_entry(&hv_mm_env, mfn, pg->type, index, val, d->id, preserve_ad);
+        if (rc == -EPERM)
+            grant_implicit_unmap(mfn, index);
+        return rc;
+    }
     /* An ordinary frame: writable only while nothing else types it. */
     if (pg->flags & PGF_xen_shared)
         return -EINVAL;

@@ -2,39 +2,27 @@
  * update_va_mapping: replace the L1 entry that maps one virtual address in the current
  * kernel page tables (the walk must reach a validated L1; large pages do not exist for
  * PV guests), then flush as the flags ask (UVMF_TLB_FLUSH or UVMF_INVLPG; one vCPU, so
- * local, multi and all are the same, but a UVMF_MULTI bitmap must be readable).
+ * local, multi and all are the same, but a UVMF_MULTI bitmap must be readable). Removing
+ * a grant mapping this way is refused (-EPERM, #GP(0): mm/grant_map.c).
  */
 #include "domain.h"
 #include "errno.h"
 #include "guest_access.h"
 #include "hypercall.h"
 #include "mm.h"
+#include "mm/grant_map.h"
 #include "x86.h"
-
-/* The L1 frame and index mapping va in the L4 frame l4; 0 when there is none. */
-static uint64_t find_l1(uint64_t l4, uint64_t va, unsigned *index)
-{
-    uint64_t table = l4;
-    for (int level = 4; level > 1; level--) {
-        uint64_t e = ((uint64_t *)mfn_to_virt(table))[pt_index(va, level)];
-        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || !mfn_valid(pte_mfn(e)))
-            return 0;
-        table = pte_mfn(e);
-    }
-    *index = (unsigned)pt_index(va, 1);
-    return table;
-}
 
 long hc_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags, uint64_t a4, uint64_t a5)
 {
     struct vcpu *v = current_vcpu();
     unsigned index;
-    if (!is_canonical(va) || l4_slot_is_xen((unsigned)pt_index(va, 4)))
-        return -EINVAL;
-    uint64_t l1 = find_l1(v->kernel_l4, va, &index);
+    uint64_t l1 = guest_l1_of(v->kernel_l4, va, &index);
     if (!l1)
         return -EINVAL;
     int rc = mod_entry(&hv_mm_env, l1, 1, index, val, v->domain->id, false);
+    if (rc == -EPERM)
+        grant_implicit_unmap(l1, index);
     if (rc)
         return rc;
     /* Above the flush type: UVMF_LOCAL (0), UVMF_ALL, or a pointer to a vCPU bitmap

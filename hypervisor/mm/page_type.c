@@ -240,7 +240,8 @@ void put_entry_refs(const struct mm_env *env, int level, uint64_t pte)
 {
     uint64_t mfn = pte_mfn(pte);
 
-    if (!pte_present(pte))
+    /* A grant mapping's references belong to its grant (grant_entry_map). */
+    if (!pte_present(pte) || (level == 1 && pte_is_grant(pte)))
         return;
     if (level < 1 || level > 4) {
         mm_bug("put_entry_refs: bad level");
@@ -269,6 +270,26 @@ static bool table_ok(const struct mm_env *env, uint64_t mfn, int level, domid_t 
     return pg && level >= 1 && level <= 4 && pg->type == level && pg->type_count > 0;
 }
 
+/* A guest update of a grant mapping's L1 entry: only the fast-path bits may change, and
+ * the marker stays; any other value would unmap the grant behind the grant table's
+ * back (-EPERM, nothing changes). A value the rules refuse anyway gets its own error
+ * first, as in Xen, whose check of the new entry comes before the old one is dropped. */
+static int mod_grant_entry(const struct mm_env *env, uint64_t *e, uint64_t old,
+                           uint64_t new_pte, domid_t d)
+{
+    int rc;
+
+    if (fast_path_ok(old & ~_PAGE_GNTTAB, new_pte)) {
+        write_entry(e, new_pte | _PAGE_GNTTAB);
+        return 0;
+    }
+    rc = get_entry_refs(env, 1, new_pte, d);
+    if (rc)
+        return rc;
+    put_entry_refs(env, 1, new_pte);
+    return -EPERM;
+}
+
 int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned index,
               uint64_t new_pte, domid_t d, bool preserve_ad)
 {
@@ -290,6 +311,8 @@ int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned 
     if (rc)
         return rc;
     new_pte = pte_adjust(level, new_pte);
+    if (level == 1 && pte_is_grant(old))
+        return mod_grant_entry(env, &e[index], old, new_pte, d);
     if (fast_path_ok(old, new_pte)) {
         write_entry(&e[index], new_pte);
         return 0;
@@ -301,6 +324,48 @@ int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned 
         return rc;
     write_entry(&e[index], new_pte);
     put_entry_refs(env, level, old);
+    return 0;
+}
+
+/* ---- grant mappings ---------------------------------------------------------------- */
+
+int grant_entry_map(const struct mm_env *env, uint64_t l1_mfn, unsigned index, uint64_t pte,
+                    domid_t d)
+{
+    uint64_t *e, old;
+    int rc;
+
+    if (!table_ok(env, l1_mfn, 1, d) || index >= PT_ENTRIES || !pte_is_grant(pte))
+        return -EINVAL;
+    e = env->entries(l1_mfn);
+    old = read_entry(&e[index]);
+    if (pte_is_grant(old))
+        return -EBUSY;
+    /* The mapping keeps its table typed: no devalidation can drop the entry unseen. */
+    rc = get_page_and_type(env, l1_mfn, PGT_l1, d);
+    if (rc)
+        return rc;
+    write_entry(&e[index], pte);
+    /* The old entry's translation goes before its references do (A1). */
+    env->flush_tlb();
+    put_entry_refs(env, 1, old);
+    return 0;
+}
+
+int grant_entry_unmap(const struct mm_env *env, uint64_t l1_mfn, unsigned index,
+                      uint64_t mfn, bool writable, domid_t d)
+{
+    uint64_t *e, old;
+
+    if (!table_ok(env, l1_mfn, 1, d) || index >= PT_ENTRIES)
+        return -EINVAL;
+    e = env->entries(l1_mfn);
+    old = read_entry(&e[index]);
+    if (!pte_is_grant(old) || pte_mfn(old) != mfn || ((old & _PAGE_RW) != 0) != writable)
+        return -EINVAL;
+    write_entry(&e[index], 0);
+    env->flush_tlb();
+    put_page_and_type(env, l1_mfn);
     return 0;
 }
 

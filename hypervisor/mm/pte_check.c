@@ -12,13 +12,14 @@
                          _PAGE_AVAIL | _PAGE_AVAIL_HI | _PAGE_NX)
 
 /* Flags allowed at a level. Everything else is refused: PWT/PCD/PAT (cache attributes on
- * RAM, invariant A12), PSE (superpages) and G above L1. D is ignored by the CPU above
- * L1 but Xen's own domain builder sets it at every level, so it is accepted. */
+ * RAM, invariant A12), PSE (superpages), G above L1, and in L1 entries the grant marker
+ * (only map_grant_ref writes it, A13). D is ignored by the CPU above L1 but Xen's own
+ * domain builder sets it at every level, so it is accepted. */
 static uint64_t pte_allowed_flags(int level)
 {
     switch (level) {
     case 1:
-        return PTE_ALLOWED_ALL | _PAGE_DIRTY | _PAGE_GLOBAL;
+        return (PTE_ALLOWED_ALL | _PAGE_DIRTY | _PAGE_GLOBAL) & ~_PAGE_GNTTAB;
     case 2:
     case 3:
     case 4:

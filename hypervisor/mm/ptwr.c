@@ -12,7 +12,6 @@
 #include "emul/insn.h"
 #include "mm.h"
 #include "mm/ptwr.h"
-#include "mm/walk.h"
 #include "x86.h"
 
 #define PF_PRESENT 1
@@ -37,7 +36,7 @@ bool ptwr_emulate(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint64_t 
     if (!is_mov && !is_xchg && !is_cmpxchg)
         return false;
 
-    uint64_t pte = walk_to_pte(v->kernel_l4, cr2);
+    uint64_t pte = guest_pte_of(v->kernel_l4, cr2);
     if (!(pte & _PAGE_PRESENT))
         return false;
     uint64_t mfn = pte_mfn(pte);

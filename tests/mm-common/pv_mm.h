@@ -30,6 +30,7 @@
 #define PTE_AVAIL       0xe00UL     /* bits 9-11 */
 #define PTE_AVAIL_HI    (0x7ffUL << 52)
 #define PTE_NX          (1UL << 63)
+#define PTE_GNTTAB      (1UL << 62) /* L1: a grant mapping (Parapet; Xen debug builds) */
 #define PTE_ADDR        0x000ffffffffff000UL
 
 #define PT_RO           (PTE_P | PTE_A)                   /* read-only data mapping */

@@ -57,7 +57,14 @@ struct fake_frame { domid_t owner; bool pt; int count, wtype; };
 static struct fake_frame mfns[NR_MFNS];
 static unsigned n_gets, n_puts, n_wgets, n_wputs;
 
-struct host_map { bool used; domid_t mapper; uint64_t addr; uint32_t flags; uint64_t mfn; };
+struct host_map {
+    bool used;
+    domid_t mapper;
+    uint64_t addr, pte;     /* host_addr given; where the fake "entry" is */
+    uint32_t flags;
+    uint64_t mfn;
+};
+#define PTE_AT(i) (0x7770000ULL + (uint64_t)(i) * 8)   /* fake entry addresses */
 static struct host_map hmaps[512];
 static bool fail_unmap_host;
 static unsigned unmap_host_calls;
@@ -158,7 +165,8 @@ static unsigned nr_hmaps(void)
     return n;
 }
 
-static int16_t fake_map_host(domid_t mapper, uint64_t addr, uint32_t flags, uint64_t mfn)
+static int16_t fake_map_host(domid_t mapper, uint64_t addr, uint32_t flags, uint64_t mfn,
+                             uint64_t *pte)
 {
     unsigned i;
 
@@ -172,16 +180,23 @@ static int16_t fake_map_host(domid_t mapper, uint64_t addr, uint32_t flags, uint
         assert_true(mfns[mfn].wtype > 0);
     for (i = 0; i < 512; i++) {
         if (!hmaps[i].used) {
-            hmaps[i] = (struct host_map){ true, mapper, addr, flags, mfn };
+            hmaps[i] = (struct host_map){ true, mapper, addr, PTE_AT(i), flags, mfn };
+            *pte = PTE_AT(i);
             return GNTST_okay;
         }
     }
     return GNTST_general_error;
 }
 
-static int16_t fake_unmap_host(domid_t mapper, uint64_t addr, uint32_t flags, uint64_t mfn)
+/* By the entry map_host reported, never by host_addr. */
+static int16_t fake_unmap_host(domid_t mapper, uint64_t pte, uint32_t flags, uint64_t mfn)
 {
-    struct host_map *m = find_hmap(mapper, addr);
+    struct host_map *m = NULL;
+    unsigned i;
+
+    for (i = 0; i < 512; i++)
+        if (hmaps[i].used && hmaps[i].mapper == mapper && hmaps[i].pte == pte)
+            m = &hmaps[i];
 
     unmap_host_calls++;
     if (fail_unmap_host || !m || m->mfn != mfn || m->flags != flags)
@@ -817,6 +832,30 @@ static void test_partial_unmap_refused(void **state)
     assert_baseline();
 }
 
+/* The mapping is removed where map_host said it put it: the maptrack entry keeps that
+ * place, and unmap (also by revocation) hands it back, never re-deriving it from
+ * host_addr (the mapper may run on other page tables by then). */
+static void test_unmap_at_reported_entry(void **state)
+{
+    struct host_map *m;
+    grant_handle_t h, h2;
+
+    grant(d2, 8, D1, F2, GTF_permit_access);
+    h = map_ok(d1, D2, 8, VA(1), HOST);
+    h2 = map_ok(d1, D2, 8, VA(2), HOST | RO);
+    m = find_hmap(D1, VA(1));
+    assert_int_equal(d1->maptrack[h].pte, m->pte);
+    assert_int_not_equal(d1->maptrack[h2].pte, m->pte);
+    m->addr = VA(9);                            /* another address space now */
+    assert_int_equal(unmap(d1, h, VA(1)), GNTST_okay);
+    assert_false(m->used);
+    assert_int_equal(unmap_host_calls, 1);
+    find_hmap(D1, VA(2))->addr = VA(10);
+    assert_int_equal(gnttab_release_mappings(&env, d1), 1);
+    assert_int_equal(nr_hmaps(), 0);
+    assert_baseline();
+}
+
 /* ---- revocation and teardown ---------------------------------------------------------- */
 
 static void test_release_mappings(void **state)
@@ -1268,6 +1307,7 @@ int main(void)
         T(test_handle_reuse),
         T(test_handle_exhaustion),
         T(test_partial_unmap_refused),
+        T(test_unmap_at_reported_entry),
         T(test_release_mappings),
         T(test_unmap_after_granter_gone),
         T(test_toctou_readonly),

@@ -1,8 +1,9 @@
 /*
  * Host unit tests (cmocka) of the PV MMU core, hypervisor/mm/page_type.c and pte_check.c.
  * A fake machine of 64 frames and a fake mm_env drive validation, devalidation,
- * mod_entry and pins; every test checks the return codes and the counts and types left
- * behind, one rule (security invariants A1-A5, docs/memory.md) per test.
+ * mod_entry, pins and grant mappings' entries; every test checks the return codes and
+ * the counts and types left behind, one rule (security invariants A1-A5, A13,
+ * docs/memory.md) per test.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,8 +314,8 @@ static void test_a1_flush_on_writable_to_table(void **state)
 static void test_a2_fast_path_only_ad_avail(void **state)
 {
     static const uint64_t bits[] = {
-        A, D, 1ULL << 9, 1ULL << 10, 1ULL << 11, 1ULL << 52, 1ULL << 62,
-        A | D | _PAGE_AVAIL | _PAGE_AVAIL_HI,
+        A, D, 1ULL << 9, 1ULL << 10, 1ULL << 11, 1ULL << 52, 1ULL << 61,
+        A | D | _PAGE_AVAIL | (_PAGE_AVAIL_HI & ~_PAGE_GNTTAB),
     };
     unsigned i;
 
@@ -405,8 +406,9 @@ static void test_a3_unowned_frames_refused(void **state)
     assert_int_equal(get_page(&env, L1, OTHER), -EINVAL);
     assert_int_equal(mod_entry(&env, L1, 1, 7, pte(DATA, P), OTHER, false), -EINVAL);
     assert_frames_equal(snap);
-    /* Bits 52-62 are software bits, not address. */
-    assert_int_equal(mod_entry(&env, L1, 1, 7, pte(LAST_DOM, P) | _PAGE_AVAIL_HI, DOM,
+    /* Bits 52-61 are software bits, not address (62 is the grant marker). */
+    assert_int_equal(mod_entry(&env, L1, 1, 7,
+                               pte(LAST_DOM, P) | (_PAGE_AVAIL_HI & ~_PAGE_GNTTAB), DOM,
                                false), 0);
     assert_frame(LAST_DOM, 2, 0, PGT_none);
 }
@@ -418,16 +420,17 @@ static void test_a4_flags_per_level(void **state)
 {
     static const struct flag_case cases[] = {
         { 1, _PAGE_PWT, -EINVAL }, { 1, _PAGE_PCD, -EINVAL }, { 1, _PAGE_PAT, -EINVAL },
-        { 1, _PAGE_GLOBAL, 0 }, { 1, D, 0 },
+        { 1, _PAGE_GLOBAL, 0 }, { 1, D, 0 }, { 1, _PAGE_GNTTAB, -EINVAL },
         { 2, _PAGE_PSE, -EINVAL }, { 2, _PAGE_PWT, -EINVAL }, { 2, _PAGE_PCD, -EINVAL },
-        { 2, _PAGE_GLOBAL, -EINVAL }, { 2, D, 0 },
+        { 2, _PAGE_GLOBAL, -EINVAL }, { 2, D, 0 }, { 2, _PAGE_GNTTAB, 0 },
         { 3, _PAGE_PSE, -EINVAL }, { 3, _PAGE_PWT, -EINVAL }, { 3, _PAGE_PCD, -EINVAL },
-        { 3, _PAGE_GLOBAL, -EINVAL }, { 3, D, 0 },
+        { 3, _PAGE_GLOBAL, -EINVAL }, { 3, D, 0 }, { 3, _PAGE_GNTTAB, 0 },
         { 4, _PAGE_PSE, -EINVAL }, { 4, _PAGE_PWT, -EINVAL }, { 4, _PAGE_PCD, -EINVAL },
         { 4, _PAGE_GLOBAL, -EINVAL }, { 4, D, 0 },  /* Xen's builder sets D at L4 */
+        { 4, _PAGE_GNTTAB, 0 },     /* the grant marker is an L1 matter (as in Xen) */
     };
     static const uint64_t always_ok[] = {
-        RW, US, A, _PAGE_AVAIL, _PAGE_AVAIL_HI, _PAGE_NX,
+        RW, US, A, _PAGE_AVAIL, _PAGE_AVAIL_HI & ~_PAGE_GNTTAB, _PAGE_NX,
     };
     static const unsigned table[5] = { 0, L1, L2, L3, L4 };
     unsigned i;
@@ -736,6 +739,162 @@ static void test_mod_entry_bad_table(void **state)
     assert_frames_equal(snap);
 }
 
+/* ---- grant mappings (A13) ------------------------------------------------------------ */
+
+/* A grant mapping's entry as the hypervisor writes it. */
+static uint64_t gpte(uint64_t mfn, uint64_t flags)
+{
+    return pte(mfn, P | US | A | D | _PAGE_NX | _PAGE_GNTTAB | flags);
+}
+
+/* The references a writable grant pin holds on DATA (grant_table.c takes them). */
+static void grant_refs_on_data(void)
+{
+    assert_int_equal(get_page_and_type(&env, DATA, PGT_writable, DOM), 0);
+}
+
+static void test_grant_map_unmap(void **state)
+{
+    pin_tree();
+    grant_refs_on_data();
+    snapshot();
+    flush_calls = 0;
+    assert_int_equal(grant_entry_map(&env, L1, 5, gpte(DATA, RW), DOM), 0);
+    assert_int_equal(mem[L1][5], gpte(DATA, RW));
+    assert_int_equal(flush_calls, 1);
+    /* The table holds one more of each; the mapped frame nothing more. */
+    assert_frame(L1, 3, 2, PGT_l1);
+    assert_frame(DATA, 2, 1, PGT_writable);
+    /* Unmap: only the very mapping, of that kind. */
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA_RO, true, DOM), -EINVAL);
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA, false, DOM), -EINVAL);
+    assert_int_equal(grant_entry_unmap(&env, L1, 4, DATA, true, DOM), -EINVAL);
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA, true, OTHER), -EINVAL);
+    assert_int_equal(grant_entry_unmap(&env, L2, 5, DATA, true, DOM), -EINVAL);
+    assert_int_equal(mem[L1][5], gpte(DATA, RW));
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA, true, DOM), 0);
+    assert_int_equal(mem[L1][5], 0);
+    assert_int_equal(flush_calls, 2);
+    assert_frames_equal(snap);
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA, true, DOM), -EINVAL);
+    /* Read-only: no RW in the entry. */
+    assert_int_equal(grant_entry_map(&env, L1, 6, gpte(DATA, 0), DOM), 0);
+    assert_int_equal(grant_entry_unmap(&env, L1, 6, DATA, true, DOM), -EINVAL);
+    assert_int_equal(grant_entry_unmap(&env, L1, 6, DATA, false, DOM), 0);
+    assert_frames_equal(snap);
+}
+
+static void test_grant_map_refusals(void **state)
+{
+    pin_tree();
+    grant_refs_on_data();
+    snapshot();
+    /* Not a validated L1 of ours, a bad index, or not a grant entry. */
+    assert_int_equal(grant_entry_map(&env, L2, 5, gpte(DATA, RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, DATA, 5, gpte(DATA, RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, L1B, 5, gpte(DATA, RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, L1, 5, gpte(DATA, RW), OTHER), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, NR_FRAMES, 5, gpte(DATA, RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, L1, PT_ENTRIES, gpte(DATA, RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, L1, 5, pte(DATA, P | RW), DOM), -EINVAL);
+    assert_int_equal(grant_entry_map(&env, L1, 5, _PAGE_GNTTAB, DOM), -EINVAL);
+    assert_int_equal(mem[L1][5], 0);
+    assert_frames_equal(snap);
+    /* A grant mapping is never replaced by another. */
+    assert_int_equal(grant_entry_map(&env, L1, 5, gpte(DATA, RW), DOM), 0);
+    snapshot();
+    assert_int_equal(grant_entry_map(&env, L1, 5, gpte(DATA, 0), DOM), -EBUSY);
+    assert_int_equal(mem[L1][5], gpte(DATA, RW));
+    /* Nor when the table's count would overflow. */
+    frames[L1].count = PAGE_COUNT_MAX;
+    assert_int_equal(grant_entry_map(&env, L1, 6, gpte(DATA, RW), DOM), -EBUSY);
+    assert_int_equal(mem[L1][6], 0);
+}
+
+/* Xen replaces a present entry with the grant mapping and drops its references. */
+static void test_grant_map_over_present_entry(void **state)
+{
+    pin_tree();
+    grant_refs_on_data();
+    assert_frame(DATA_RW, 2, 1, PGT_writable);
+    flush_calls = 0;
+    assert_int_equal(grant_entry_map(&env, L1, 0, gpte(DATA, RW), DOM), 0);
+    assert_int_equal(flush_calls, 1);
+    assert_frame(DATA_RW, 1, 0, PGT_none);
+    assert_int_equal(grant_entry_unmap(&env, L1, 0, DATA, true, DOM), 0);
+    assert_int_equal(mem[L1][0], 0);
+    assert_frame(DATA, 2, 1, PGT_writable);
+}
+
+/* Guest updates of a grant entry: fast-path bits only, marker kept; anything else is an
+ * implicit unmap (-EPERM); a value the rules refuse anyway gets its own error. */
+static void test_grant_entry_guest_updates(void **state)
+{
+    uint64_t g = gpte(DATA, RW);
+
+    pin_tree();
+    grant_refs_on_data();
+    assert_int_equal(grant_entry_map(&env, L1, 5, g, DOM), 0);
+    snapshot();
+    assert_int_equal(mod_entry(&env, L1, 1, 5, (g & ~_PAGE_GNTTAB) & ~(A | D), DOM, false),
+                     0);
+    assert_int_equal(mem[L1][5], g & ~(A | D));
+    assert_int_equal(mod_entry(&env, L1, 1, 5, (g & ~_PAGE_GNTTAB) | (1ULL << 9), DOM, true),
+                     0);
+    assert_int_equal(mem[L1][5], g | (1ULL << 9));
+    g = mem[L1][5];
+    assert_int_equal(mod_entry(&env, L1, 1, 5, 0, DOM, false), -EPERM);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, A | D, DOM, true), -EPERM);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, (g & ~_PAGE_GNTTAB) & ~RW, DOM, false),
+                     -EPERM);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, pte(DATA_RO, P), DOM, false), -EPERM);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, g, DOM, false), -EINVAL);      /* marker */
+    assert_int_equal(mod_entry(&env, L1, 1, 5, g | _PAGE_PCD, DOM, false), -EINVAL);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, pte(L2, P | RW), DOM, false), -EBUSY);
+    assert_int_equal(mod_entry(&env, L1, 1, 5, pte(FOREIGN, P), DOM, false), -EINVAL);
+    assert_int_equal(mem[L1][5], g);
+    assert_frames_equal(snap);
+    /* The marker is refused from guests in L1 entries only; a non-present entry may
+     * carry it and is nobody's grant. */
+    assert_int_equal(mod_entry(&env, L1, 1, 6, _PAGE_GNTTAB | pte(DATA, 0), DOM, false), 0);
+    assert_int_equal(mod_entry(&env, L1, 1, 6, pte(DATA_RO, P), DOM, false), 0);
+    assert_int_equal(mod_entry(&env, L1, 1, 6, 0, DOM, false), 0);
+    assert_int_equal(mod_entry(&env, L2, 2, 0, mem[L2][0] | _PAGE_GNTTAB, DOM, false), 0);
+    assert_frames_equal(snap);
+}
+
+/* The mapping keeps its table typed: unhooking and unpinning do not devalidate it. */
+static void test_grant_keeps_table_typed(void **state)
+{
+    pin_tree();
+    grant_refs_on_data();
+    assert_int_equal(grant_entry_map(&env, L1, 5, gpte(DATA, RW), DOM), 0);
+    assert_int_equal(unpin_table(&env, L4, DOM), 0);
+    assert_frame(L1, 2, 1, PGT_l1);
+    assert_frame(DATA_RW, 2, 1, PGT_writable);   /* the table's other entries stay */
+    assert_int_equal(mem[L1][5], gpte(DATA, RW));
+    assert_int_equal(pin_table(&env, L1, 2, DOM), -EBUSY);
+    assert_int_equal(grant_entry_unmap(&env, L1, 5, DATA, true, DOM), 0);
+    assert_frame(L1, 1, 0, PGT_none);
+    assert_frame(DATA_RW, 1, 0, PGT_none);
+    assert_frame(DATA, 2, 1, PGT_writable);
+}
+
+/* A table devalidated with a grant entry left in it (teardown after a failed unmap)
+ * drops no reference for it, and is never validated again while the entry is there. */
+static void test_devalidation_skips_grant_entries(void **state)
+{
+    pin_tree();
+    grant_refs_on_data();
+    mem[L1][5] = gpte(DATA, RW);
+    assert_int_equal(unpin_table(&env, L4, DOM), 0);
+    assert_frame(DATA, 2, 1, PGT_writable);
+    assert_frame(L1, 1, 0, PGT_none);
+    assert_int_equal(pin_table(&env, L1, 1, DOM), -EINVAL);
+    assert_frame(L1, 1, 0, PGT_none);
+    assert_frame(DATA, 2, 1, PGT_writable);
+}
+
 static void test_underflow_calls_mm_bug(void **state)
 {
     bug_expected = 1;
@@ -778,6 +937,12 @@ int main(void)
         T(test_preserve_ad),
         T(test_pte_adjust),
         T(test_mod_entry_bad_table),
+        T(test_grant_map_unmap),
+        T(test_grant_map_refusals),
+        T(test_grant_map_over_present_entry),
+        T(test_grant_entry_guest_updates),
+        T(test_grant_keeps_table_typed),
+        T(test_devalidation_skips_grant_entries),
         T(test_underflow_calls_mm_bug),
     };
 

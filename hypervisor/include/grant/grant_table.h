@@ -37,7 +37,8 @@
  *    storage, a LIFO free list: the handle freed last is reused first). Unmap is
  *    all-or-nothing: the handle must be in use and host_addr must be the one it was
  *    mapped at (0 is refused: no partial unmap, A13); the host mapping is removed first
- *    (env->unmap_host) and if that fails nothing changes. A handle is freed exactly once.
+ *    (env->unmap_host, at the entry map_host reported, whatever address space the mapper
+ *    runs in now) and if that fails nothing changes. A handle is freed exactly once.
  *  - Only host mappings (GNTMAP_host_map) are supported; GNTMAP_device_map gives
  *    GNTST_general_error (no IOMMU, no bus addresses). Version 1 only.
  *  - Reserved domids (DOMID_SELF where Xen wants a real id, DOMID_IO, DOMID_XEN, ...)
@@ -75,6 +76,7 @@ struct gnttab_maptrack {
     uint32_t pad2;
     uint64_t host_addr;  /* as given to map (a VA, or a PTE address with contains_pte) */
     uint64_t mfn;        /* the frame mapped */
+    uint64_t pte;        /* where map_host put the mapping (machine address of the entry) */
 };
 
 /* One domain's grant state: its own table (as granter) and its maptrack (as mapper).
@@ -107,14 +109,17 @@ struct gnttab_env {
     void (*put_page)(uint64_t mfn);
     int  (*get_page_writable)(uint64_t mfn, domid_t owner);
     void (*put_page_writable)(uint64_t mfn);
-    /* Install / remove the mapper's host mapping of mfn at host_addr (a VA in the
-     * mapper's current address space, or with GNTMAP_contains_pte the machine address
-     * of an L1 entry, which must be 8-byte aligned and in an L1 the mapper owns: A14),
-     * read-only if GNTMAP_readonly. The entry is marked so the PV MMU neither takes nor
-     * drops references for it (the grant holds them). GNTST_okay, or a GNTST_* error
-     * with nothing changed. unmap_host must check that host_addr maps mfn. */
-    int16_t (*map_host)(domid_t mapper, uint64_t host_addr, uint32_t flags, uint64_t mfn);
-    int16_t (*unmap_host)(domid_t mapper, uint64_t host_addr, uint32_t flags, uint64_t mfn);
+    /* Install the mapper's host mapping of mfn at host_addr (a VA in the mapper's
+     * current address space, or with GNTMAP_contains_pte the machine address of an L1
+     * entry, which must be 8-byte aligned and in an L1 the mapper owns: A14), read-only
+     * if GNTMAP_readonly, and say in *pte where it is (the entry's machine address).
+     * The entry is marked so the PV MMU neither takes nor drops references for it (the
+     * grant holds them). GNTST_okay, or a GNTST_* error with nothing changed. */
+    int16_t (*map_host)(domid_t mapper, uint64_t host_addr, uint32_t flags, uint64_t mfn,
+                        uint64_t *pte);
+    /* Remove the mapping map_host made at *pte: the entry there must still be the
+     * marked mapping of mfn of that kind (GNTST_general_error, nothing changed, if not). */
+    int16_t (*unmap_host)(domid_t mapper, uint64_t pte, uint32_t flags, uint64_t mfn);
     /* Optional, for tests: called right after each read of an entry, before the
      * compare-exchange, to play a guest writing the entry at that moment. */
     void (*entry_read)(const struct gnttab_domain *granter, grant_ref_t ref);
@@ -179,8 +184,9 @@ int16_t gnttab_op_map(const struct gnttab_env *env, struct gnttab_domain *mapper
 /* unmap_grant_ref by op->handle, all or nothing; op->status set and returned:
  * GNTST_bad_handle (out of range, not in use: a second unmap), GNTST_general_error
  * (op->host_addr is not where the handle mapped), or unmap_host's error. dev_bus_addr
- * is ignored (there are no device mappings). If the granter is gone its pins are gone
- * with it: the references are still put and the handle freed. */
+ * is ignored (there are no device mappings; Xen 4.17 ignores it for host mappings too).
+ * If the granter is gone its pins are gone with it: the references are still put and
+ * the handle freed. */
 int16_t gnttab_op_unmap(const struct gnttab_env *env, struct gnttab_domain *mapper,
                         struct gnttab_unmap_grant_ref *op);
 

@@ -27,6 +27,12 @@
  *  - Counts saturate: a reference that would overflow is refused with -EBUSY.
  *  - Guest L4 slots 256..271 belong to the hypervisor: validation skips them and
  *    env->install_xen_slots() fills them in; guest updates to them get -EINVAL.
+ *  - Grant mappings are L1 entries carrying _PAGE_GNTTAB (bit 62), written and removed
+ *    only by grant_entry_map / grant_entry_unmap: the grant holds their references, so
+ *    the PV MMU takes and drops none for them; a guest can neither set the bit in an L1
+ *    entry nor change such an entry beyond its A/D and software bits (mod_entry answers
+ *    -EPERM); each holds a general and an L1 type reference on its table, which
+ *    therefore stays validated while it holds one.
  */
 #ifndef HV_MM_PAGE_TYPE_H
 #define HV_MM_PAGE_TYPE_H
@@ -128,7 +134,8 @@ uint64_t pte_adjust(int level, uint64_t pte);
 
 /* Take (get_) or drop (put_) the references one present entry of a level holds:
  * level 1: general ref, plus a PGT_writable type ref if RW (refused for frames typed
- * as page tables or seg_desc); level n>1: a PGT_l(n-1) typed ref. */
+ * as page tables or seg_desc); level n>1: a PGT_l(n-1) typed ref. A grant mapping's L1
+ * entry (pte_is_grant) holds none: its grant holds them. */
 int get_entry_refs(const struct mm_env *env, int level, uint64_t pte, domid_t d);
 void put_entry_refs(const struct mm_env *env, int level, uint64_t pte);
 
@@ -138,12 +145,33 @@ void put_entry_refs(const struct mm_env *env, int level, uint64_t pte);
  * differ only in A, D and software bits, no references move (the fast path, A2).
  * preserve_ad keeps the A/D bits of the old entry (ORed into the new value, present or
  * not, as Xen's MMU_PT_UPDATE_PRESERVE_AD does). Returns 0, -EINVAL or -EBUSY (a writable
- * mapping of a frame typed page table/seg_desc, or a type conflict); on error the entry
- * is unchanged. The entry is written with one 64-bit store, not a cmpxchg: an A/D bit
- * that another CPU's hardware sets between the read and the store is lost (harmless for
- * safety: refs depend only on the non-A/D bits). */
+ * mapping of a frame typed page table/seg_desc, or a type conflict), or -EPERM when the
+ * old entry is a grant mapping (L1, pte_is_grant) and the new value is not the same
+ * mapping with other fast-path bits (an implicit unmap: refused, the caller reports it;
+ * a fast-path change keeps the marker); on error the entry is unchanged. The entry is
+ * written with one 64-bit store, not a cmpxchg: an A/D bit that another CPU's hardware
+ * sets between the read and the store is lost (harmless for safety: refs depend only on
+ * the non-A/D bits). */
 int mod_entry(const struct mm_env *env, uint64_t table_mfn, int level, unsigned index,
               uint64_t new_pte, domid_t d, bool preserve_ad);
+
+/* ---- grant mappings ------------------------------------------------------------- */
+
+/* Write grant mapping 'pte' (pte_is_grant, built by the caller) into entry 'index' of
+ * l1_mfn, an L1 owned by d and validated (type L1, type_count > 0). The mapping holds a
+ * general and an L1 type reference on the table, so the table cannot be devalidated under
+ * it; the entry's own references are the grant's. An old present entry is replaced and
+ * its references dropped (as Xen does), after a TLB flush; an old grant mapping is never
+ * replaced. 0, -EINVAL (not such a table, bad index or pte), -EBUSY (a grant mapping is
+ * there, or the table's count would overflow); on error nothing changes. */
+int grant_entry_map(const struct mm_env *env, uint64_t l1_mfn, unsigned index, uint64_t pte,
+                    domid_t d);
+
+/* Remove the grant mapping of mfn at entry 'index' of l1_mfn (an L1 of d): the entry must
+ * be a grant mapping of that frame, writable or not as said. It becomes 0, the TLB is
+ * flushed and the table's references are dropped. 0, or -EINVAL with nothing changed. */
+int grant_entry_unmap(const struct mm_env *env, uint64_t l1_mfn, unsigned index,
+                      uint64_t mfn, bool writable, domid_t d);
 
 /* ---- pins ------------------------------------------------------------------------- */
 
