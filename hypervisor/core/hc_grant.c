@@ -20,9 +20,17 @@
 
 #define GNTTAB_BATCH_MAX 4096   /* elements per call: a bound on time (A7) */
 
+/* New pins (map, copy) only on live domains; unpinning (unmap, a mapper's teardown)
+ * also reaches a granter that has ended but whose frames others still map. */
 static struct gnttab_domain *lookup(domid_t id)
 {
     struct domain *d = domain_by_id(id);
+    return d ? &d->gnttab : NULL;
+}
+
+static struct gnttab_domain *lookup_any(domid_t id)
+{
+    struct domain *d = domain_by_id_any(id);
     return d ? &d->gnttab : NULL;
 }
 
@@ -60,6 +68,17 @@ static void ref_put_writable(uint64_t mfn) { put_page_type(&hv_mm_env, mfn); }
 
 const struct gnttab_env grant_env = {
     .domain = lookup,
+    .alloc_frame = table_frame_alloc,
+    .free_frame = table_frame_free,
+    .get_page = ref_get,
+    .put_page = ref_put,
+    .get_page_writable = ref_get_writable,
+    .put_page_writable = ref_put_writable,
+    .map_host = grant_map_host,
+    .unmap_host = grant_unmap_host,
+};
+const struct gnttab_env grant_env_release = {
+    .domain = lookup_any,
     .alloc_frame = table_frame_alloc,
     .free_frame = table_frame_free,
     .get_page = ref_get,
@@ -149,7 +168,9 @@ static long gt_copy(uint64_t uop, uint64_t count)
 
 static int16_t unmap_one(struct gnttab_domain *gt, union gt_element *op)
 {
-    return gnttab_op_unmap(&grant_env, gt, &op->unmap);
+    int16_t status = gnttab_op_unmap(&grant_env_release, gt, &op->unmap);
+    domains_reap();                 /* the last mapping of an ended domain's frame? */
+    return status;
 }
 
 static long gt_unmap_grant_ref(uint64_t uop, uint64_t count)
@@ -174,7 +195,7 @@ static long gt_map_grant_ref(uint64_t uop, uint64_t count)
             if (op.status == GNTST_okay) {
                 struct gnttab_unmap_grant_ref undo = { .host_addr = op.host_addr,
                                                        .handle = op.handle };
-                gnttab_op_unmap(&grant_env, gt, &undo);
+                gnttab_op_unmap(&grant_env_release, gt, &undo);
             }
             return -EFAULT;
         }

@@ -222,14 +222,64 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
     return 0;
 }
 
-/* Drop every reference the domain holds, then free its frames; a frame whose counts
- * do not come back to zero is a proven inconsistency: reported and never reused. */
-void domain_release_memory(struct domain *d)
+/* Give back one frame of d if nothing but its allocation references it. */
+static bool free_if_unused(uint64_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    if (pg->count != 1 || pg->type_count)
+        return false;
+    pg->count = 0;
+    free_frame(mfn);
+    return true;
+}
+
+/*
+ * Free every frame of d that nothing references any more. A frame still referenced is
+ * either mapped by another domain through one of d's grants (while any grant of d is
+ * pinned: kept, owned by d, until the mapper unmaps it) or, with no pin left, a proven
+ * reference-count inconsistency: reported and never reused. Safe to call again: frames
+ * already freed are no longer d's.
+ */
+uint64_t domain_free_frames(struct domain *d)
+{
+    bool pinned_by_others = d->gnttab.nr_frames && gnttab_in_use(&d->gnttab);
+    uint64_t held = 0, leaked = 0;
+    for (uint64_t mfn = d->first_mfn; d->first_mfn && mfn < d->first_mfn + d->nr_pages; mfn++) {
+        struct page_info *pg = mfn_to_page(mfn);
+        if (pg->owner != d->id || free_if_unused(mfn))
+            continue;
+        if (pinned_by_others) {
+            held++;
+            continue;
+        }
+        printk("d%u: frame 0x%lx still has count %u type %u/%u at teardown\n", d->id,
+               (unsigned long)mfn, pg->count, pg->type, pg->type_count);
+        pg->owner = DOMID_HV;
+        leaked++;
+    }
+    /* Grant-table frames: the guest's own mappings of them went with its page tables. */
+    if (d->gnttab.nr_frames && !pinned_by_others) {
+        if (gnttab_domain_free_frames(&grant_env_release, &d->gnttab))
+            leaked += d->gnttab.nr_frames;
+        d->gnttab.nr_frames = 0;
+    }
+    held += d->gnttab.nr_frames;
+    if (d->shared_info_mfn && !free_if_unused(d->shared_info_mfn))
+        leaked++;
+    d->shared_info_mfn = 0;
+    if (leaked)
+        printk("d%u: %lu frames kept out of use after a reference-count mismatch\n", d->id,
+               (unsigned long)leaked);
+    return held;
+}
+
+/* Drop every reference the domain holds (its grant mappings of others' frames first,
+ * while the page tables holding them exist), then free its frames. */
+uint64_t domain_release_memory(struct domain *d)
 {
     struct vcpu *v = &d->vcpus[0];
-    /* Grant mappings first, while the page tables holding their entries exist. */
     if (d->gnttab.nr_frames)
-        gnttab_release_mappings(&grant_env, &d->gnttab);
+        gnttab_release_mappings(&grant_env_release, &d->gnttab);
     if (v->kernel_l4)
         put_page_and_type(&hv_mm_env, v->kernel_l4);
     if (v->user_l4)
@@ -241,43 +291,11 @@ void domain_release_memory(struct domain *d)
     if (v->vcpu_info_registered)
         put_page_and_type(&hv_mm_env, v->vcpu_info_mfn);
     v->vcpu_info_registered = false;
-
-    uint64_t leaked = 0;
-    if (d->first_mfn && d->first_mfn != INVALID_MFN) {
+    if (d->first_mfn && d->first_mfn != INVALID_MFN)
         for (uint64_t mfn = d->first_mfn; mfn < d->first_mfn + d->nr_pages; mfn++)
             if (mfn_to_page(mfn)->flags & PGF_pinned)
                 unpin_table(&hv_mm_env, mfn, d->id);
-        for (uint64_t mfn = d->first_mfn; mfn < d->first_mfn + d->nr_pages; mfn++) {
-            struct page_info *pg = mfn_to_page(mfn);
-            if (pg->count == 1 && pg->type_count == 0) {
-                pg->count = 0;
-                free_frame(mfn);
-            } else {
-                printk("d%u: frame 0x%lx still has count %u type %u/%u at teardown\n",
-                       d->id, (unsigned long)mfn, pg->count, pg->type, pg->type_count);
-                pg->owner = DOMID_HV;
-                leaked++;
-            }
-        }
-    }
-    /* Grant-table frames: the guest's mappings of them went with its page tables. */
-    if (d->gnttab.nr_frames) {
-        if (gnttab_domain_free_frames(&grant_env, &d->gnttab))
-            leaked += d->gnttab.nr_frames;
-        d->gnttab.nr_frames = 0;
-    }
-    if (d->shared_info_mfn) {
-        struct page_info *pg = mfn_to_page(d->shared_info_mfn);
-        if (pg->count == 1 && pg->type_count == 0) {
-            pg->count = 0;
-            free_frame(d->shared_info_mfn);
-        } else {
-            leaked++;
-        }
-        d->shared_info_mfn = 0;
-    }
-    d->first_mfn = 0;
-    if (leaked)
-        printk("d%u: %lu frames kept out of use after a reference-count mismatch\n", d->id,
-               (unsigned long)leaked);
+    if (d->first_mfn == INVALID_MFN)
+        d->first_mfn = 0;
+    return domain_free_frames(d);
 }

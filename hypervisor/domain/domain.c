@@ -54,11 +54,22 @@ static void record_end(unsigned module, domid_t id, unsigned status, const char 
     strlcpy(e->how, how, sizeof(e->how));
 }
 
-static unsigned live_domains(void)
+static void start_waiting_modules(void);
+
+/* Slots in use (running, or ended and waiting for others to unmap its frames). */
+static unsigned used_slots(void)
 {
     unsigned n = 0;
     for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
         n += d->state != DOM_FREE;
+    return n;
+}
+
+static unsigned running_domains(void)
+{
+    unsigned n = 0;
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
+        n += domain_is_live(d);
     return n;
 }
 
@@ -89,6 +100,10 @@ static void __attribute__((noreturn)) exit_with_summary(void)
             status_set = true;
         }
     }
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
+        if (d->state == DOM_DYING)
+            printk("d%u: ended with frames that no domain left can unmap: kept out of use\n",
+                   d->id);
     printk("all domains ended: %s; %lu MiB free\n", summary,
            (unsigned long)(frames_free() >> 8));
     hv_exit(status);
@@ -150,7 +165,7 @@ static void start_waiting_modules(void)
 {
     unsigned max_running = (unsigned)cmdline_ulong("max_running", MAX_DOMAINS);
     max_running = MAX(1u, MIN(max_running, (unsigned)MAX_DOMAINS));
-    while (next_module < boot_info.nr_modules && live_domains() < max_running) {
+    while (next_module < boot_info.nr_modules && used_slots() < max_running) {
         struct domain *d = free_slot();
         if (!d)
             break;
@@ -160,10 +175,30 @@ static void start_waiting_modules(void)
 
 struct domain *domain_by_id(domid_t id)
 {
+    struct domain *d = domain_by_id_any(id);
+    return d && domain_is_live(d) ? d : NULL;
+}
+
+struct domain *domain_by_id_any(domid_t id)
+{
     for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++)
-        if (domain_is_live(d) && d->id == id)
+        if (d->state != DOM_FREE && d->id == id)
             return d;
     return NULL;
+}
+
+void domains_reap(void)
+{
+    bool freed = false;
+    for (struct domain *d = domain_table; d < domain_table + MAX_DOMAINS; d++) {
+        if (d->state != DOM_DYING || domain_free_frames(d))
+            continue;
+        printk("d%u: its last frames, mapped by other domains until now, are free\n", d->id);
+        memset(d, 0, sizeof(*d));        /* DOM_FREE */
+        freed = true;
+    }
+    if (freed)
+        start_waiting_modules();
 }
 
 /* Event channels may only name domains that exist. */
@@ -190,10 +225,15 @@ static void __attribute__((noreturn)) end_domain(struct domain *d, unsigned stat
     write_cr3(virt_to_maddr(idle_l4()));
     desc_load_guest_gdt(NULL);
     record_end(d->module, d->id, status, how);
-    domain_release_memory(d);
-    memset(d, 0, sizeof(*d));            /* DOM_FREE */
+    uint64_t held = domain_release_memory(d);
+    if (held)
+        printk("d%u: %lu frames are still mapped by other domains: freed when unmapped\n",
+               d->id, (unsigned long)held);
+    else
+        memset(d, 0, sizeof(*d));        /* DOM_FREE */
+    domains_reap();                      /* what d mapped of ended domains is free now */
     start_waiting_modules();
-    if (!live_domains())
+    if (!running_domains())
         exit_with_summary();
     reset_stack_and_call(run_scheduler);
 }
@@ -243,7 +283,7 @@ void domain_shutdown(unsigned reason)
 void domains_start(void)
 {
     start_waiting_modules();
-    if (!live_domains())
+    if (!running_domains())
         exit_with_summary();
     reset_stack_and_call(run_scheduler);
 }

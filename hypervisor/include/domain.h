@@ -110,8 +110,10 @@ struct domain {
     struct gnttab_maptrack gnttab_maptrack[DOMU_MAPTRACK_ENTRIES];
 };
 
-/* Grant-table operations on the domains that exist (core/hc_grant.c). */
-extern const struct gnttab_env grant_env;
+/* Grant-table operations on the domains that exist (core/hc_grant.c): grant_env finds
+ * live domains only (new pins), grant_env_release also ended ones whose frames others
+ * still map (unmap, teardown). */
+extern const struct gnttab_env grant_env, grant_env_release;
 
 static inline struct domain *current_domain(void) { return current_vcpu()->domain; }
 
@@ -123,6 +125,10 @@ void domain_crash(const char *fmt, ...) __attribute__((noreturn, format(printf, 
 void domain_shutdown(unsigned reason) __attribute__((noreturn));
 /* The live domain with this id, or NULL (none, or already ending). */
 struct domain *domain_by_id(domid_t id);
+/* The same, or an ended one still waiting for other domains to unmap its frames. */
+struct domain *domain_by_id_any(domid_t id);
+/* Free what ended domains still held once nothing maps it any more (after unmaps). */
+void domains_reap(void);
 /* Every domain slot, for walks over the live ones (domain_is_live). */
 extern struct domain domain_table[MAX_DOMAINS];
 static inline bool domain_is_live(const struct domain *d) { return d->state == DOM_RUNNING; }
@@ -135,7 +141,11 @@ void domains_start(void) __attribute__((noreturn));
 /* The builder (domain/builder.c): make d runnable from a PV kernel image. */
 int domain_build(struct domain *d, const void *image, uint64_t size, const char *cmdline,
                  const char **why);
-void domain_release_memory(struct domain *d);
+/* Drop every reference d holds, free its frames; returns how many frames are still
+ * held by other domains' grant mappings (freed later by domain_free_frames). */
+uint64_t domain_release_memory(struct domain *d);
+/* Free d's frames that nothing references any more; returns how many remain. */
+uint64_t domain_free_frames(struct domain *d);
 
 /* Switch the running vCPU between guest kernel and guest user mode: page tables and
  * the two GS bases. */
