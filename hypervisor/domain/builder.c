@@ -264,9 +264,16 @@ uint64_t domain_free_frames(struct domain *d)
         d->gnttab.nr_frames = 0;
     }
     held += d->gnttab.nr_frames;
-    if (d->shared_info_mfn && !free_if_unused(d->shared_info_mfn))
+    /* shared_info, like any frame of d, may be granted and still mapped elsewhere. */
+    if (d->shared_info_mfn && free_if_unused(d->shared_info_mfn))
+        d->shared_info_mfn = 0;
+    else if (d->shared_info_mfn && pinned_by_others)
+        held++;
+    else if (d->shared_info_mfn) {
+        mfn_to_page(d->shared_info_mfn)->owner = DOMID_HV;
+        d->shared_info_mfn = 0;
         leaked++;
-    d->shared_info_mfn = 0;
+    }
     if (leaked)
         printk("d%u: %lu frames kept out of use after a reference-count mismatch\n", d->id,
                (unsigned long)leaked);

@@ -32,8 +32,8 @@
  * How: two domains under the scheduler (test.conf PEERS); every step is handed over
  * with an interdomain event, each wait bounded (5 s) in system time.
  * Cannot detect: a copy that races with the revocation (the steps are serialised by
- * the events, and one vCPU each cannot look mid-copy), GNTTABOP_map_grant_ref (Parapet
- * has none), grant tables larger than one frame.
+ * the events, and one vCPU each cannot look mid-copy), GNTTABOP_map_grant_ref
+ * (tests/xd-grant-map), grant tables larger than one frame.
  */
 #include "../mm-common/grant.h"
 #include "../xd-common/peer.h"
