@@ -23,8 +23,9 @@
  * What does not trap in ring 3, and so cannot be emulated (Popek and Goldberg's
  * sensitive-but-unprivileged instructions; docs/trap-and-emulate.md): popf (IF is
  * silently kept), pushf (shows the real IF), cpuid (no CPUID faulting), iretq to user
- * mode (a ring-3 to ring-3 return: the hypervisor never sees the mode change), swapgs
- * (#UD in ring 3). The trap backend uses the paravirtual fix for each.
+ * mode (a ring-3 to ring-3 return: the hypervisor never sees the mode change). swapgs
+ * does trap (#GP(0) in ring 3) but is not emulated: the GS bases switch with the mode.
+ * The trap backend uses the paravirtual fix for each.
  */
 #include "console_ring.h"
 #include "domain.h"
@@ -204,22 +205,23 @@ bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs)
     } else {
         struct pseudo_descriptor pd;
         uint16_t sel;
+        unsigned ext = i.reg & 7;      /* groups 6 and 7: ModRM.reg selects, REX.R ignored */
         switch (i.op) {
         case 0x01:
             if (i.mod == 3)
                 break;
-            if (i.reg == 7) {                                             /* invlpg */
+            if (ext == 7) {                                               /* invlpg */
                 invlpg(emul_operand_address(&i, regs));
                 ok = true;
-            } else if ((i.reg == 2 || i.reg == 3) &&
+            } else if ((ext == 2 || ext == 3) &&
                        !copy_from_guest(&pd, emul_operand_address(&i, regs), sizeof(pd))) {
-                ok = i.reg == 2 ? emulate_lgdt(v, pd.base, pd.limit)
-                                : emulate_lidt(v, pd.base, pd.limit);
+                ok = ext == 2 ? emulate_lgdt(v, pd.base, pd.limit)
+                              : emulate_lidt(v, pd.base, pd.limit);
             }
             break;
         case 0x00:
-            if ((i.reg == 2 || i.reg == 3) && selector_operand(&i, regs, &sel))
-                ok = i.reg == 2 ? (sel & ~3) == 0 : emulate_ltr(v, sel);  /* lldt, ltr */
+            if ((ext == 2 || ext == 3) && selector_operand(&i, regs, &sel))
+                ok = ext == 2 ? (sel & ~3) == 0 : emulate_ltr(v, sel);    /* lldt, ltr */
             break;
         case 0x06:                                                        /* clts */
             v->fpu_ts = false;
