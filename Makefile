@@ -1,6 +1,7 @@
 # Parapet top-level Makefile.
 #
-#   make          check/install host packages, build the hypervisor and the test guests
+#   make          check/install host packages, build the hypervisor, the test guests and
+#                 guest-port (build/guest-port/kernel.elf for Xen PV, kernel.bin for multiboot)
 #   make run      build, then boot Parapet in QEMU with the default guest (tests/hello)
 #   make test     build, then run every test: host unit tests, one guest per behaviour,
 #                 end-to-end boots; ends with "N passed, N failed"
@@ -20,7 +21,7 @@ PYTHON   ?= python3
 V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
-all: deps hypervisor guests check-abi
+all: deps hypervisor guests guest-port check-abi
 
 # Keep intermediate objects of chained rules (guests, unit tests) between builds.
 .SECONDARY:
@@ -50,6 +51,14 @@ HV_ASFLAGS := -D__ASSEMBLY__ -DHV_HOST -Ihypervisor/include -Ihypercall-abi
 GUEST_CFLAGS := $(FREESTANDING) $(WARN) -fno-pic -mcmodel=small -Itests/lib
 GUEST_ASFLAGS := -D__ASSEMBLY__ -Itests/lib -Ihypercall-abi -I$(XEN_INC)
 
+# pvops sees the hypercall ABI and its own headers; guest-port sees pvops and the
+# freestanding lib.h of tests/lib (printf.c and string.c are shared, not copied).
+PVOPS_CFLAGS := $(FREESTANDING) $(WARN) -fno-pic -mcmodel=small -Ipvops/include
+PORT_CFLAGS := $(PVOPS_CFLAGS) -Iguest-port/include -Itests/lib
+PORT_ASFLAGS := -D__ASSEMBLY__ -Ipvops/include -Iguest-port/include -Ihypercall-abi -I$(XEN_INC)
+# User programs of guest-port: position-independent code, linked in the user region.
+USER_CFLAGS := $(FREESTANDING) $(WARN) -fpie -Iguest-port/include -Iguest-port/user -Itests/lib
+
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DHV_HOST_TEST \
         -Ihypervisor/include -Ihypercall-abi -I$(XEN_INC) \
         -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -57,16 +66,20 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DHV_HOST_TEST 
 # ---- Kbuild lists ----------------------------------------------------------------------
 # Read dir/Kbuild and prefix its entries with the directory.
 define read-kbuild
-$(eval obj-y :=)$(eval pure-y :=)$(eval lib-y :=)$(eval tests-y :=)$(eval unit-y :=)$(eval e2e-y :=)$(eval include $(1)/Kbuild)
+$(eval obj-y :=)$(eval pure-y :=)$(eval lib-y :=)$(eval tests-y :=)$(eval unit-y :=)$(eval e2e-y :=)$(eval ulib-y :=)$(eval user-y :=)$(eval include $(1)/Kbuild)
 $(eval $(2)-obj := $(addprefix $(BUILD)/$(1)/,$(obj-y)))
 $(eval $(2)-pure := $(addprefix $(1)/,$(pure-y)))
 $(eval $(2)-lib := $(addprefix $(BUILD)/$(1)/,$(lib-y)))
 $(eval $(2)-tests := $(tests-y))
 $(eval $(2)-unit := $(unit-y))
 $(eval $(2)-e2e := $(addprefix $(1)/e2e/,$(addsuffix .sh,$(e2e-y))))
+$(eval $(2)-ulib := $(addprefix $(BUILD)/$(1)/,$(ulib-y)))
+$(eval $(2)-user := $(user-y))
 endef
 $(call read-kbuild,hypervisor,hv)
 $(call read-kbuild,tests,tst)
+$(call read-kbuild,pvops,pv)
+$(call read-kbuild,guest-port,gp)
 
 # ---- hypervisor ------------------------------------------------------------------------
 HV_LDS := hypervisor/arch/x86_64/hypervisor.lds
@@ -125,6 +138,56 @@ GUEST_ELFS := $(foreach t,$(tst-tests),$(BUILD)/tests/$(t).elf)
 .PHONY: guests
 guests: deps $(GUEST_ELFS)
 
+# ---- pvops and guest-port ----------------------------------------------------------------
+$(BUILD)/pvops/%.o: pvops/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PVOPS_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/pvops/%.o: pvops/%.S $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PORT_ASFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest-port/%.o: guest-port/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PORT_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest-port/%.o: guest-port/%.S $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PORT_ASFLAGS) -MMD -MP -c $< -o $@
+
+# User programs: each user/<name>.c linked alone with ulib and the shared tests/lib code,
+# then embedded by user/programs.S (USER_PROGRAMS = the user-y list, comma-separated).
+GP_USER := $(BUILD)/guest-port/user
+GP_USER_LIB := $(gp-ulib) $(GP_USER)/shared/printf.o $(GP_USER)/shared/string.o
+GP_USER_ELFS := $(foreach p,$(gp-user),$(GP_USER)/$(p).elf)
+comma := ,
+empty :=
+space := $(empty) $(empty)
+$(GP_USER)/%.o: guest-port/user/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+$(GP_USER)/shared/%.o: tests/lib/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+$(GP_USER)/%.elf: $(GP_USER)/%.o $(GP_USER_LIB) guest-port/user/user.lds
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack -S \
+	    -T guest-port/user/user.lds -o $@ $(GP_USER_LIB) $<
+$(GP_USER)/programs.o: guest-port/user/programs.S $(GP_USER_ELFS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PORT_ASFLAGS) -DUSER_PROGRAMS=$(subst $(space),$(comma),$(strip $(gp-user))) \
+	    -Wa,-I,$(GP_USER) -c $< -o $@
+
+# The kernel: one ELF for Xen PV loaders, and the same bytes flat for QEMU's multiboot
+# loader (which refuses ELF64): the header's address fields say where they go.
+GP_LDS := guest-port/kernel.lds
+GP_SHARED := $(BUILD)/tests/lib/printf.o $(BUILD)/tests/lib/string.o
+$(BUILD)/guest-port/kernel.elf: $(gp-obj) $(pv-obj) $(GP_SHARED) $(GP_LDS)
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	    -T $(GP_LDS) -o $@ $(gp-obj) $(pv-obj) $(GP_SHARED)
+$(BUILD)/guest-port/kernel.bin: $(BUILD)/guest-port/kernel.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	@echo "  BUILT   $@"
+
+.PHONY: guest-port
+guest-port: deps $(BUILD)/guest-port/kernel.elf $(BUILD)/guest-port/kernel.bin
+
 # ---- host unit tests -------------------------------------------------------------------
 $(BUILD)/host/%.o: hypervisor/%.c $(XEN_INC)/xen/xen.h
 	@mkdir -p $(dir $@)
@@ -133,6 +196,17 @@ HOST_PURE := $(patsubst hypervisor/%,$(BUILD)/host/%,$(hv-pure))
 $(BUILD)/unit/%: tests/unit/%.c $(HOST_PURE) $(XEN_INC)/xen/xen.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_PURE) -lcmocka
+# pvops builds for the host as a whole (its assembly too): test_pvops checks the tables.
+HOST_PVOPS := $(patsubst $(BUILD)/pvops/%,$(BUILD)/host/pvops/%,$(pv-obj))
+$(BUILD)/host/pvops/%.o: pvops/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ipvops/include -MMD -MP -c $< -o $@
+$(BUILD)/host/pvops/%.o: pvops/%.S $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PORT_ASFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/unit/test_pvops: tests/unit/test_pvops.c $(HOST_PVOPS) $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ipvops/include -o $@ $< $(HOST_PVOPS) -lcmocka
 UNIT_BINS := $(foreach t,$(tst-unit),$(BUILD)/unit/$(t))
 .PHONY: unit
 unit: deps $(UNIT_BINS)

@@ -26,6 +26,7 @@
  * the hypercall page, which pushes RCX, R11, RAX (struct iret_context) and never returns.
  */
 #include "frame.h"
+#include "guest-regs.h"
 
 #define HYPERCALL_IRET_SLOT (hypercall_page + 23 * 32)
 
@@ -86,21 +87,7 @@ entry_syscall:
 
 exception_common:
     /* Save the GPRs: after these pushes RSP points at struct cpu_regs. */
-    push  %rcx
-    push  %r11
-    push  %rax
-    push  %rdx
-    push  %rsi
-    push  %rdi
-    push  %r8
-    push  %r9
-    push  %r10
-    push  %rbx
-    push  %rbp
-    push  %r12
-    push  %r13
-    push  %r14
-    push  %r15
+    SAVE_GPRS
 
     /* Call C. Xen aligned the frame to 16 bytes: 0xb0 bytes later RSP is still aligned. */
     mov   %rsp, %rdi
@@ -108,21 +95,7 @@ exception_common:
     call  do_exception
 
     /* Restore the GPRs, possibly changed by C (a fixup may set RIP, a handler RAX). */
-    pop   %r15
-    pop   %r14
-    pop   %r13
-    pop   %r12
-    pop   %rbp
-    pop   %rbx
-    pop   %r10
-    pop   %r9
-    pop   %r8
-    pop   %rdi
-    pop   %rsi
-    pop   %rdx
-    pop   %rax
-    pop   %r11
-    pop   %rcx
+    RESTORE_GPRS
     add   $16, %rsp             /* vector and error code */
 
     /* HYPERVISOR_iret: flags word, then the page slot pushes RCX, R11, RAX. */

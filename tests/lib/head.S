@@ -4,26 +4,8 @@
  * start_info page. _start moves onto our own boot stack and calls start_kernel()
  * (setup.c), which never returns.
  */
-#include <xen/elfnote.h>
+#include "xen-elfnote.h"
 #include "frame.h"
-
-/* One Xen note: owner "Xen", then a NUL-terminated string or an 8-byte integer. */
-.macro xen_note type, kind, value
-    .pushsection .note.Xen, "a", @note
-    .balign 4
-    .long 2f - 1f           /* namesz */
-    .long 4f - 3f           /* descsz */
-    .long \type
-1:  .asciz "Xen"
-2:  .balign 4
-3:  .ifc \kind, str
-    .asciz "\value"
-    .else
-    .quad \value
-    .endif
-4:  .balign 4
-    .popsection
-.endm
 
     /* No VIRT_BASE and no ENTRY: virt_base is 0, VA == pseudo-physical address, and
      * the entry point is e_entry (_start). */

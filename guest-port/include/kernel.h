@@ -1,0 +1,39 @@
+/*
+ * What every file of guest-port includes: pvops (the only way the kernel touches the
+ * machine), the freestanding string and printf code shared with tests/lib (lib.h:
+ * memset, memcpy, strcmp, vsnprintf, and the printk/panic prototypes implemented in
+ * printk.c), and the kernel's boot record.
+ */
+#ifndef GUEST_PORT_KERNEL_H
+#define GUEST_PORT_KERNEL_H
+
+#include "lib.h"
+#include "pvops.h"
+#include "uapi.h"
+
+#define KERNEL_NAME     "guest-port"
+#define TICK_NS         10000000ULL     /* the scheduler's time slice: 10 ms */
+
+/* The boot record pvops filled in (head.S passes it to kernel_main). */
+extern struct pv_boot kernel_boot;
+extern char boot_stack[], boot_stack_top[];
+
+void kernel_main(struct pv_boot *boot) __noreturn;
+
+/* traps.c: the one C entry of every exception, event and syscall. */
+void kernel_trap(struct pv_regs *regs);
+
+/* timer.c */
+void timer_init(void);
+bool timer_event(unsigned int port);     /* true if port is the timer's */
+extern volatile unsigned long timer_ticks;
+
+/* syscall.c */
+void syscall_dispatch(struct pv_regs *regs);
+
+/* main.c: the value of key=VALUE on the command line (pv_cmdline_value); the event of
+ * the event-channel loopback check (true if port was its) */
+bool kernel_option(const char *key, char *out, size_t outlen);
+bool loopback_event(unsigned int port);
+
+#endif
