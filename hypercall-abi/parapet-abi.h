@@ -26,4 +26,22 @@
 #define GUEST_PTR(T) T *
 #endif
 
+/*
+ * parapet_op: Parapet's own hypercall, in a number Xen 4.17 leaves unused (63; Xen
+ * answers -ENOSYS there). PARAPET_OP_stats copies the calling vCPU's event counters
+ * into a struct parapet_vcpu_stats: what `make bench` reports beside instruction counts.
+ */
+#define __HYPERVISOR_parapet_op 63
+#define PARAPET_OP_stats 0
+
+struct parapet_vcpu_stats {
+    uint64_t hypercalls;   /* hypercalls run for it, multicall entries and this one included */
+    uint64_t emulations;   /* instructions emulated after a fault: privileged ones (#GP),
+                              forced-emulation cpuid (#UD), page-table stores (#PF) */
+    uint64_t exceptions;   /* exceptions reflected to the guest kernel */
+    uint64_t upcalls;      /* event upcalls delivered */
+    uint64_t switches;     /* times the scheduler gave it the CPU */
+};
+
+
 #endif

@@ -115,6 +115,7 @@ void inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned vector,
              vector < 32 && names[vector] ? names[vector] : "");
     struct guest_trap *t = &v->traps[vector & 0xff];
     v->domain->exceptions++;
+    v->stats.exceptions++;
     bounce_to_guest(v, regs, t->address, has_error_code(vector) ? error_code : NO_ERROR_CODE,
                     t->mask_events, what);
 }
@@ -128,8 +129,10 @@ void prepare_return_to_guest(struct cpu_regs *regs)
     struct vcpu *v = current_vcpu();
     struct vcpu_info *vi = v->vcpu_info;
 
-    if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask && v->event_callback)
+    if (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask && v->event_callback) {
+        v->stats.upcalls++;
         bounce_to_guest(v, regs, v->event_callback, NO_ERROR_CODE, true, "event upcall");
+    }
 
     regs->cs |= 3;
     regs->ss |= 3;

@@ -231,7 +231,7 @@ static void switch_to(struct vcpu *v, struct cpu_regs *regs)
     this_cpu()->current = v;
     set_state(v, VCPU_RUNNING);
     v->need_resched = false;
-    v->slices++;
+    v->stats.switches++;
     *regs = v->regs;
     context_load(v);
     time_update_vcpu(v);

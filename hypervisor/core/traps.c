@@ -47,8 +47,10 @@ void syscall_dispatch(struct cpu_regs *regs)
 static void guest_page_fault(struct vcpu *v, struct cpu_regs *regs)
 {
     uint64_t cr2 = read_cr2();
-    if (ptwr_emulate(v, regs, cr2, regs->error_code))
-        return;                       /* a store into a page table, done as an update */
+    if (ptwr_emulate(v, regs, cr2, regs->error_code)) {
+        v->stats.emulations++;        /* a store into a page table, done as an update */
+        return;
+    }
     v->cr2 = cr2;
     v->vcpu_info->arch.cr2 = v->cr2;
     /* The guest kernel runs in ring 3, so the CPU always reports U/S = 1: tell the
@@ -108,8 +110,10 @@ void exception_dispatch(struct cpu_regs *regs)
     unsigned vec = (unsigned)regs->vector;
     switch (vec) {
     case 6:
-        if (emulate_forced_cpuid(v, regs))
+        if (emulate_forced_cpuid(v, regs)) {
+            v->stats.emulations++;
             return;
+        }
         break;
     case 7:
         /* #NM: the guest set TS with fpu_taskswitch; it sees the #NM once. */
@@ -119,8 +123,10 @@ void exception_dispatch(struct cpu_regs *regs)
         v->fpu_ts = false;
         break;
     case 13:
-        if (emulate_gp(v, regs))
+        if (emulate_gp(v, regs)) {
+            v->stats.emulations++;
             return;
+        }
         break;
     case 14:
         guest_page_fault(v, regs);

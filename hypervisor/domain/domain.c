@@ -253,7 +253,7 @@ static void print_cpu_time(struct domain *d, const char *prefix)
     printk("%s (%lu hypercalls, %lu exceptions reflected, %lu ms on the CPU in %lu slices)\n",
            prefix, (unsigned long)d->hypercalls, (unsigned long)d->exceptions,
            (unsigned long)(v->runstate.time[RUNSTATE_running] / 1000000),
-           (unsigned long)v->slices);
+           (unsigned long)v->stats.switches);
 }
 
 void domain_crash(const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "xen-public.h"
+#include "parapet-abi.h"
 #include "cpu.h"
 #include "mm/page_type.h"
 #include "event/evtchn.h"
@@ -50,7 +51,7 @@ struct vcpu {
     bool polling;                     /* blocked in SCHEDOP_poll (ports below) */
     uint32_t poll_nr;
     evtchn_port_t poll_ports[128];
-    uint64_t slices;                  /* times it was given the CPU */
+    struct parapet_vcpu_stats stats;  /* event counters (parapet_op, the exit summary) */
     bool kernel_mode;                 /* guest kernel (true) or guest user mode */
     uint64_t kernel_l4, user_l4;      /* MFNs; user_l4 0 = none */
     uint64_t kernel_ss, kernel_sp;    /* stack_switch */
