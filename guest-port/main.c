@@ -3,7 +3,8 @@
  * it booted and whichever pv_ops backend runs it. Entry tables, memory, tasks, the tick,
  * checks of the event channels and the grant table where there are some and of
  * preemption (two kernel threads that never yield must both run), then the init program
- * (init=, default "init"); its exit status is the machine's.
+ * (init=, default "init"); its exit status is the machine's. init=bench runs the
+ * benchmark instead (bench.c), around the user program of that name.
  */
 #include "sched.h"
 
@@ -145,6 +146,8 @@ void kernel_main(struct pv_boot *b)
     preemption_check();
 
     kernel_option("init", init, sizeof(init));
+    if (!strcmp(init, "bench"))
+        bench_run();
     pid = proc_spawn(init);
     if (pid < 0)
         panic("cannot start init program \"%s\": %d", init, pid);

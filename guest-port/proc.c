@@ -129,22 +129,31 @@ int proc_spawn(const char *name)
     return t->pid;
 }
 
-/* Move the break to end (0: just ask). Growing maps zeroed pages; shrinking keeps
- * them (a later brk reuses them). Returns the break, unchanged if end is refused. */
+/* Move the break to end (0: just ask). Growing maps nothing: a heap page gets its
+ * zeroed frame at its first touch (proc_heap_fault); shrinking keeps the pages that
+ * were touched (a later brk reuses them). Returns the break, unchanged if end is
+ * refused. */
 long proc_brk(unsigned long end)
 {
     struct task *t = current;
-    unsigned long va;
 
-    if (end < t->brk_start || end > USER_HEAP_MAX)
-        return (long)t->brk;
-    pv_ops.mmu.lazy_enter();
-    for (va = (t->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1UL); va < end; va += PAGE_SIZE)
-        if (!mm_user_frame(&t->user_mm, va, false))
-            mm_map_user(&t->user_mm, va, frame_alloc(), true);
-    pv_ops.mmu.lazy_leave();
-    t->brk = end;
+    if (end >= t->brk_start && end <= USER_HEAP_MAX)
+        t->brk = end;
     return (long)t->brk;
+}
+
+/* A fault at va, an address of the current process: if it is a heap page below the
+ * break that has no frame yet, it gets a zeroed one and true is returned (the access
+ * is retried); anything else is the caller's to handle. */
+bool proc_heap_fault(unsigned long va)
+{
+    struct task *t = current;
+
+    va &= ~(PAGE_SIZE - 1UL);
+    if (t->mm != &t->user_mm || va < t->brk_start || va >= t->brk ||
+        mm_user_frame(&t->user_mm, va, false))
+        return false;
+    return mm_map_user(&t->user_mm, va, frame_alloc(), true) == 0;
 }
 
 /* The address space of a task that will not run again. */

@@ -16,6 +16,7 @@ static int next_pid;
 
 struct task *current;
 bool need_resched;
+bool exit_reports = true;
 
 static void enqueue(struct task *t)
 {
@@ -178,7 +179,7 @@ void task_exit(int status)
     struct task *t = current;
     unsigned int i;
 
-    if (t->mm != &kernel_mm)
+    if (t->mm != &kernel_mm && exit_reports)
         printk("exit: %s[%d] status %d, preempted %lu times\n", t->name, t->pid, status,
                t->preemptions);
     pv_ops.cpu.irq_disable();

@@ -15,6 +15,9 @@ static int copy_user(void *kbuf, unsigned long uaddr, size_t len, bool to_user)
         unsigned long pfn = mm_user_frame(current->mm, uaddr, to_user);
         uint8_t *k;
 
+        if (!pfn && proc_heap_fault(uaddr))     /* a heap page never touched yet */
+            pfn = mm_user_frame(current->mm, uaddr, to_user);
+
         if (!pfn)
             return -EFAULT;
         k = (uint8_t *)pfn_to_virt(pfn) + (uaddr & (PAGE_SIZE - 1));
@@ -57,6 +60,28 @@ static long sys_spawn(unsigned long name)
     return -ENOENT;
 }
 
+static long sys_bench_counters(unsigned long out)
+{
+    struct pv_counters c;
+    struct bench_counters u;
+    long rc = pv_ops.hv.counters(&c);
+
+    if (rc)
+        return rc;
+    u = (struct bench_counters){ c.hypercalls, c.emulations, c.exceptions, c.upcalls,
+                                 c.switches };
+    return copy_user(&u, out, sizeof(u), true);
+}
+
+static long sys_bench_report(unsigned long in)
+{
+    struct bench_report r;
+
+    if (copy_user(&r, in, sizeof(r), false))
+        return -EFAULT;
+    return bench_user_report(&r);
+}
+
 static long sys_wait(unsigned long pid, unsigned long status_ptr)
 {
     int status, rc = task_wait((int)pid, &status);
@@ -80,6 +105,8 @@ void syscall_dispatch(struct pv_regs *r)
     case SYS_yield:  yield(); rc = 0; break;
     case SYS_time:   rc = (long)pv_ops.time.now_ns(); break;
     case SYS_brk:    rc = proc_brk(r->rdi); break;
+    case SYS_bench_counters: rc = sys_bench_counters(r->rdi); break;
+    case SYS_bench_report:   rc = sys_bench_report(r->rdi); break;
     default:         rc = -ENOSYS; break;
     }
     r->rax = (uint64_t)rc;

@@ -2,7 +2,8 @@
  * kernel_trap(): where every entry stub of pvops lands, with struct pv_regs, interrupts
  * off. Events (device interrupts natively, event-channel upcalls under a hypervisor)
  * go to pv_ops.evtchn.dispatch, syscalls to syscall.c, and on the way out of either
- * the scheduler may take the CPU (preemption). An exception in user mode ends the
+ * the scheduler may take the CPU (preemption). A page fault on a heap page not yet
+ * touched gets the page (proc_heap_fault); any other exception in user mode ends the
  * process; in kernel mode it is a kernel bug: the registers are printed and the
  * machine stops.
  */
@@ -42,7 +43,7 @@ static unsigned long stray_events;
 
 static void on_event(unsigned int port)
 {
-    if (!timer_event(port) && !loopback_event(port))
+    if (!timer_event(port) && !loopback_event(port) && !bench_event(port))
         stray_events++;
 }
 
@@ -62,6 +63,9 @@ void kernel_trap(struct pv_regs *regs)
     }
     if (!pv_user_mode(regs) || !current || current->mm == &kernel_mm)
         kernel_fault(regs);
+    if (regs->vector == 14 && !(regs->error_code & 1) &&      /* not present */
+        proc_heap_fault(pv_ops.cpu.read_cr2()))
+        return;
     printk("%s[%d]: %s at rip %lx (error %lx, address %lx): killed\n", current->name,
            current->pid, describe(regs->vector), regs->rip, regs->error_code,
            regs->vector == 14 ? pv_ops.cpu.read_cr2() : 0UL);

@@ -30,13 +30,14 @@ static const struct member {
     MEMBER(mmu, release_pt), MEMBER(mmu, pin), MEMBER(mmu, unpin),
     MEMBER(mmu, lazy_enter), MEMBER(mmu, lazy_leave),
     MEMBER(time, init), MEMBER(time, now_ns), MEMBER(time, set_timer),
-    MEMBER(time, wallclock),
+    MEMBER(time, wallclock), MEMBER(time, tsc_khz),
     MEMBER(console, init), MEMBER(console, write), MEMBER(console, read),
     MEMBER(evtchn, init), MEMBER(evtchn, bind_virq), MEMBER(evtchn, mask),
     MEMBER(evtchn, unmask), MEMBER(evtchn, send), MEMBER(evtchn, close),
     MEMBER(evtchn, alloc_unbound), MEMBER(evtchn, bind_interdomain),
     MEMBER(evtchn, dispatch),
     MEMBER(grant, init), MEMBER(grant, grant_access), MEMBER(grant, end_access),
+    MEMBER(hv, null_call), MEMBER(hv, counters),
 };
 
 /* Every member is one pointer: the table covers the struct iff the sizes agree. */

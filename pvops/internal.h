@@ -11,6 +11,8 @@
 #include "hypercall-wrappers.h"
 #include "native_sel.h"
 
+#define PV_ENOSYS 38                    /* Xen's and Parapet's ENOSYS */
+
 /* The handler every stub calls (set by load_idt). */
 extern pv_trap_fn pv_trap_handler;
 
@@ -25,6 +27,7 @@ void native_outb(uint16_t port, uint8_t value);
 void native_set_entry(pte_t *ptep, pte_t value);
 unsigned long native_read_cr3(void);
 void native_invlpg(unsigned long va);
+void native_null_call(void);
 
 /* ---- native_desc.c: GDT, TSS, IDT and the syscall MSRs ------------------------------- */
 void native_tss_descriptor(uint64_t *desc);
@@ -44,6 +47,7 @@ void native_time_init(void);
 uint64_t native_now_ns(void);
 void native_set_timer(uint64_t deadline_ns);
 uint64_t native_wallclock(void);
+uint64_t native_tsc_khz(void);
 void native_pic_init(void);
 long native_bind_virq(unsigned int virq);
 void native_irq_mask(unsigned int line);
@@ -71,6 +75,7 @@ void xen_remap(unsigned long va, unsigned long mfn, pte_t flags);
 void xen_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 void xen_set_callback(unsigned int type, const void *entry);
 void xen_power_off(int status) PV_NORETURN;
+long xen_counters(struct pv_counters *out);
 
 /* ---- xen_mmu.c --------------------------------------------------------------------------- */
 void xen_set_pte(pte_t *ptep, pte_t value);
@@ -93,6 +98,7 @@ void xen_time_init(void);
 uint64_t xen_now_ns(void);
 void xen_set_timer(uint64_t deadline_ns);
 uint64_t xen_wallclock(void);
+uint64_t xen_tsc_khz(void);
 void xen_console_init(void);
 void xen_console_write(const char *s, size_t len);
 long xen_console_read(char *buf, size_t len);

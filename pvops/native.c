@@ -192,6 +192,20 @@ static void native_nop(void)
 {
 }
 
+/* ---- hv: no hypervisor ------------------------------------------------------------------ */
+
+/* The instruction the trap backend's null call traps on, here run in ring 0. */
+void native_null_call(void)
+{
+    (void)native_read_cr0();
+}
+
+static long native_no_counters(struct pv_counters *out)
+{
+    (void)out;
+    return -PV_ENOSYS;
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 void pvops_fill_native(struct pv_ops *ops)
@@ -251,6 +265,7 @@ void pvops_fill_native(struct pv_ops *ops)
     ops->time.now_ns = native_now_ns;
     ops->time.set_timer = native_set_timer;
     ops->time.wallclock = native_wallclock;
+    ops->time.tsc_khz = native_tsc_khz;
 
     /* console: COM1 */
     ops->console.init = native_console_init;
@@ -272,4 +287,8 @@ void pvops_fill_native(struct pv_ops *ops)
     ops->grant.init = native_no_grants;
     ops->grant.grant_access = native_no_grant_access;
     ops->grant.end_access = native_no_end_access;
+
+    /* hv: nobody to call or to count */
+    ops->hv.null_call = native_null_call;
+    ops->hv.counters = native_no_counters;
 }

@@ -64,7 +64,7 @@ long native_console_read(char *buf, size_t len)
 
 /* ---- time: TSC for the clock, PIT channel 0 for the timer ---------------------------- */
 
-static uint64_t tsc_at_boot;
+static uint64_t tsc_at_boot, tsc_khz;
 static uint64_t ns_per_tsc_32;          /* nanoseconds per TSC tick, 32.32 fixed point */
 
 static uint64_t rdtsc(void)
@@ -93,6 +93,12 @@ void native_time_init(void)
         khz = 1000000;                  /* a PIT that never counted: assume 1 GHz */
     ns_per_tsc_32 = (1000000ULL << 32) / khz;
     tsc_at_boot = start;
+    tsc_khz = khz;
+}
+
+uint64_t native_tsc_khz(void)
+{
+    return tsc_khz;
 }
 
 uint64_t native_now_ns(void)

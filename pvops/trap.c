@@ -126,4 +126,6 @@ void pvops_fill_trap(struct pv_ops *ops)
     /* time, console, evtchn, grant and power-off: hypercalls, as in the xen backend */
     xen_fill_devices(ops);
     ops->cpu.power_off = xen_power_off;
+    /* hv: the null call is native's mov from CR0 (trapped here); Parapet's counters */
+    ops->hv.counters = xen_counters;
 }

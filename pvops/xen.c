@@ -6,6 +6,7 @@
  * xen_mmu.c, the devices (shared with trap) in xen_dev.c, xen_evtchn.c and xen_grant.c.
  */
 #include "internal.h"
+#include "parapet-abi.h"
 
 struct shared_info *xen_shared_info;
 
@@ -168,6 +169,32 @@ static void xen_write_cr4(unsigned long value)
     cr4_shadow = value;
 }
 
+/* Port I/O is the instruction, emulated by the hypervisor. Xen emulates it only for a
+ * kernel with I/O privilege, which the first access asks for (as Linux's dom0 does);
+ * Parapet emulates it for any PV kernel and answers -ENOSYS. */
+static void xen_io_privilege(void)
+{
+    static bool asked;
+    struct physdev_set_iopl io = { .iopl = 1 };
+
+    if (asked)
+        return;
+    asked = true;
+    HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, (unsigned long)&io);
+}
+
+static uint8_t xen_inb(uint16_t port)
+{
+    xen_io_privilege();
+    return native_inb(port);
+}
+
+static void xen_outb(uint16_t port, uint8_t value)
+{
+    xen_io_privilege();
+    native_outb(port, value);
+}
+
 /* ---- descriptor tables, entries and stacks -------------------------------------------- */
 
 /* Our GDT has only null entries (the hypervisor's flat selectors are reserved for
@@ -252,6 +279,29 @@ void xen_power_off(int status)
         HYPERVISOR_sched_op(SCHEDOP_yield, 0);
 }
 
+/* ---- hv: the cheapest hypercall, Parapet's counters ------------------------------------ */
+
+static void xen_null_call(void)
+{
+    HYPERVISOR_xen_version(XENVER_version, 0);
+}
+
+/* parapet_op(PARAPET_OP_stats): -ENOSYS on Xen, which has no such hypercall. */
+long xen_counters(struct pv_counters *out)
+{
+    struct parapet_vcpu_stats s;
+    long rc = HYPERVISOR_parapet_op(PARAPET_OP_stats, (unsigned long)&s);
+
+    if (rc)
+        return rc;
+    out->hypercalls = s.hypercalls;
+    out->emulations = s.emulations;
+    out->exceptions = s.exceptions;
+    out->upcalls = s.upcalls;
+    out->switches = s.switches;
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------------------- */
 
 void pvops_fill_xen(struct pv_ops *ops)
@@ -274,8 +324,8 @@ void pvops_fill_xen(struct pv_ops *ops)
     ops->cpu.read_cr4 = xen_read_cr4;
     ops->cpu.write_cr4 = xen_write_cr4;
     ops->cpu.clts = xen_clts;
-    ops->cpu.inb = native_inb;                  /* emulated by the hypervisor */
-    ops->cpu.outb = native_outb;
+    ops->cpu.inb = xen_inb;                     /* emulated by the hypervisor */
+    ops->cpu.outb = xen_outb;
     /* cpu: descriptor tables, entries, stacks, bases */
     ops->cpu.load_gdt = xen_load_gdt;
     ops->cpu.load_idt = xen_load_idt;
@@ -308,4 +358,8 @@ void pvops_fill_xen(struct pv_ops *ops)
 
     /* time, console, evtchn, grant: hypercalls and shared memory (xen_dev.c) */
     xen_fill_devices(ops);
+
+    /* hv: xen_version, parapet_op */
+    ops->hv.null_call = xen_null_call;
+    ops->hv.counters = xen_counters;
 }

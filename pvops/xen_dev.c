@@ -47,6 +47,16 @@ uint64_t xen_now_ns(void)
     return system_time + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
+/* ticks per ms = 10^6 ns / (mul * 2^shift / 2^32 ns per tick) */
+uint64_t xen_tsc_khz(void)
+{
+    volatile struct vcpu_time_info *t = &xen_shared_info->vcpu_info[0].time;
+    uint64_t khz = t->tsc_to_system_mul ? (1000000ULL << 32) / t->tsc_to_system_mul : 0;
+    int8_t shift = t->tsc_shift;
+
+    return shift < 0 ? khz << -shift : khz >> shift;
+}
+
 void xen_set_timer(uint64_t deadline_ns)
 {
     long rc = HYPERVISOR_set_timer_op(deadline_ns);
@@ -99,6 +109,7 @@ void xen_fill_devices(struct pv_ops *ops)
     ops->time.now_ns = xen_now_ns;
     ops->time.set_timer = xen_set_timer;
     ops->time.wallclock = xen_wallclock;
+    ops->time.tsc_khz = xen_tsc_khz;
 
     /* console: console_io */
     ops->console.init = xen_console_init;

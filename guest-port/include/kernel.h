@@ -31,6 +31,13 @@ extern volatile unsigned long timer_ticks;
 /* syscall.c */
 void syscall_dispatch(struct pv_regs *regs);
 
+/* bench.c: the benchmark (init=bench), which ends in power-off; a report of the user
+ * program bench (0, or -EINVAL if it is not the operation expected next); the event of
+ * its evtchn_self operation (true if port was its) */
+void bench_run(void) __noreturn;
+long bench_user_report(const struct bench_report *r);
+bool bench_event(unsigned int port);
+
 /* main.c: the value of key=VALUE on the command line (pv_cmdline_value); the event of
  * the event-channel loopback check (true if port was its) */
 bool kernel_option(const char *key, char *out, size_t outlen);

@@ -42,5 +42,8 @@ void mm_switch(const struct mm *prev, const struct mm *next);
 int mm_map_user(struct mm *mm, unsigned long va, unsigned long pfn, bool writable);
 /* The frame mapped at user address va with at least the rights asked for, or 0. */
 unsigned long mm_user_frame(const struct mm *mm, unsigned long va, bool write);
+/* The L1 entry for va in the kernel's tables, tables created as needed: for kernel
+ * mappings outside the direct map (its L4 slot; shared by every address space). */
+pte_t *mm_kernel_pte(unsigned long va);
 
 #endif

@@ -36,6 +36,7 @@ struct task {
 
 extern struct task *current;
 extern bool need_resched;
+extern bool exit_reports;           /* print a line when a process exits (not in bench) */
 
 void sched_init(void);
 struct task *task_alloc(const char *name);
@@ -59,6 +60,7 @@ void task_first_run(void) __noreturn;
 /* proc.c */
 int proc_spawn(const char *program);
 long proc_brk(unsigned long end);
+bool proc_heap_fault(unsigned long va);
 void proc_release(struct task *t);
 
 #endif

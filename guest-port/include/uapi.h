@@ -13,7 +13,12 @@
 #define SYS_getpid   5  /* () -> pid */
 #define SYS_yield    6  /* () -> 0 */
 #define SYS_time     7  /* () -> nanoseconds since boot */
-#define SYS_brk      8  /* (void *end or NULL) -> the break after the call */
+#define SYS_brk      8  /* (void *end or NULL) -> the break after the call; the pages
+                            between the old and the new break appear at their first touch */
+/* The benchmark (init=bench, docs/bench.md) */
+#define SYS_bench_counters 9  /* (struct bench_counters *) -> 0, or -ENOSYS: nobody counts */
+#define SYS_bench_report  10  /* (const struct bench_report *) -> 0, or -EINVAL: not the
+                                 operation the kernel expects next */
 
 #define ENOENT      2
 #define ECHILD      10
@@ -22,5 +27,28 @@
 #define EFAULT      14
 #define EINVAL      22
 #define ENOSYS      38
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+/* The hypervisor's event counters for the CPU we run on (parapet_op stats). */
+struct bench_counters {
+    uint64_t hypercalls, emulations, exceptions, upcalls, switches;
+};
+
+#define BENCH_MEASURED  0       /* iters, ticks and counters are figures */
+#define BENCH_NA        1       /* why: the reason the operation does not apply */
+#define BENCH_ERROR     2       /* why: the wrong result it gave */
+#define BENCH_COUNTERS  5
+
+/* One measured operation: the kernel prints it as a BENCH line. */
+struct bench_report {
+    char name[16];
+    char why[96];
+    uint32_t kind;
+    uint64_t iters, ticks;      /* rdtsc difference over all iters iterations */
+    int64_t counters[BENCH_COUNTERS]; /* struct bench_counters' order; -1: not counted */
+};
+#endif
 
 #endif

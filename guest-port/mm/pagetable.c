@@ -208,6 +208,12 @@ int mm_map_user(struct mm *mm, unsigned long va, unsigned long pfn, bool writabl
     return 0;
 }
 
+/* The L1 entry of a kernel address outside the direct map (levels made as needed). */
+pte_t *mm_kernel_pte(unsigned long va)
+{
+    return walk(kernel_mm.pgd, va, true, 0);
+}
+
 unsigned long mm_user_frame(const struct mm *mm, unsigned long va, bool write)
 {
     pte_t *e;

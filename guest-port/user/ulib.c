@@ -57,6 +57,16 @@ void *brk(void *end)
     return (void *)syscall3(SYS_brk, (long)end, 0, 0);
 }
 
+long bench_counters(struct bench_counters *out)
+{
+    return syscall3(SYS_bench_counters, (long)out, 0, 0);
+}
+
+long bench_report(const struct bench_report *r)
+{
+    return syscall3(SYS_bench_report, (long)r, 0, 0);
+}
+
 /* One write per call, so a line reaches the console whole. */
 int printf(const char *fmt, ...)
 {

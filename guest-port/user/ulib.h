@@ -17,6 +17,8 @@ int getpid(void);
 void yield(void);
 unsigned long time_ns(void);
 void *brk(void *end);
+long bench_counters(struct bench_counters *out);
+long bench_report(const struct bench_report *r);
 int printf(const char *fmt, ...) __printf(1, 2);
 
 int main(void);

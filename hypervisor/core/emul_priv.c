@@ -25,7 +25,9 @@ int set_kernel_baseptr(struct vcpu *v, uint64_t mfn);   /* mm/hc_mmuext.c */
 /* Fetch up to max instruction bytes at the guest rip; returns how many were readable. */
 static unsigned fetch_insn(struct cpu_regs *regs, uint8_t *buf, unsigned max)
 {
-    unsigned n = 0;
+    if (copy_from_guest(buf, regs->rip, max) == 0)
+        return max;
+    unsigned n = 0;              /* near the end of a mapping: up to the first hole */
     while (n < max && copy_from_guest(&buf[n], regs->rip + n, 1) == 0)
         n++;
     return n;

@@ -9,9 +9,14 @@
 bool emul_fetch_decode(const struct cpu_regs *regs, struct x86_insn *i)
 {
     uint8_t buf[X86_MAX_INSN];
-    unsigned n = 0;
-    while (n < sizeof(buf) && copy_from_guest(&buf[n], regs->rip + n, 1) == 0)
-        n++;
+    unsigned n = sizeof(buf);
+    /* One copy of the longest instruction; only near the end of a mapping (the next
+     * page absent) byte by byte, up to the first byte that cannot be read. */
+    if (copy_from_guest(buf, regs->rip, sizeof(buf))) {
+        n = 0;
+        while (n < sizeof(buf) && copy_from_guest(&buf[n], regs->rip + n, 1) == 0)
+            n++;
+    }
     return x86_decode(buf, n, i) == 0;
 }
 

@@ -1,8 +1,8 @@
 /*
  * struct pv_ops: everything a small x86-64 kernel does that differs between running on
  * the bare machine and running deprivileged under a hypervisor, as one table of function
- * pointers in six groups (cpu, mmu, time, console, evtchn, grant). Three backends fill it,
- * each in exactly one function: native.c (the instructions, ring 0), xen.c (hypercalls and
+ * pointers in seven groups (cpu, mmu, time, console, evtchn, grant, hv). Three backends
+ * fill it, each in exactly one function: native.c (the instructions, ring 0), xen.c (hypercalls and
  * shared-memory flags, ring 3) and trap.c (the native CPU and MMU instructions executed in
  * ring 3 for the hypervisor to trap and emulate; devices as xen). select.c picks one at
  * boot. The kernel calls only through pv_ops; docs/pvops.md says what each member does in
@@ -25,6 +25,15 @@
 /* The event numbers the kernel needs without the Xen headers (xen/xen.h, event_channel.h). */
 #define PV_VIRQ_TIMER   0           /* VIRQ_TIMER: raised by time.set_timer */
 #define PV_DOMID_SELF   0x7ff0      /* DOMID_SELF */
+
+/* The hypervisor's event counters for the calling vCPU (Parapet's parapet_op stats). */
+struct pv_counters {
+    uint64_t hypercalls;        /* hypercalls run, multicall entries included */
+    uint64_t emulations;        /* instructions emulated after a fault */
+    uint64_t exceptions;        /* exceptions reflected to the kernel */
+    uint64_t upcalls;           /* event upcalls delivered */
+    uint64_t switches;          /* times the vCPU was given the real CPU */
+};
 
 /* An event handler: called once per pending port (an IRQ line when native). */
 typedef void (*pv_event_fn)(unsigned int port);
@@ -89,6 +98,7 @@ struct pv_time_ops {
     uint64_t (*now_ns)(void);                   /* since boot */
     void (*set_timer)(uint64_t deadline_ns);    /* one shot: raises the VIRQ_TIMER port */
     uint64_t (*wallclock)(void);                /* seconds since 1970 */
+    uint64_t (*tsc_khz)(void);                  /* the TSC rate the clock assumes */
 };
 
 struct pv_console_ops {
@@ -115,6 +125,12 @@ struct pv_grant_ops {
     long (*end_access)(unsigned long ref);
 };
 
+/* The hypervisor itself, for measurements (docs/bench.md). */
+struct pv_hv_ops {
+    void (*null_call)(void);                    /* the cheapest round trip into it */
+    long (*counters)(struct pv_counters *out);  /* 0, or -ENOSYS: nobody counts */
+};
+
 struct pv_ops {
     const char *name;
     struct pv_cpu_ops cpu;
@@ -123,6 +139,7 @@ struct pv_ops {
     struct pv_console_ops console;
     struct pv_evtchn_ops evtchn;
     struct pv_grant_ops grant;
+    struct pv_hv_ops hv;
 };
 
 /* The table the kernel calls through. */

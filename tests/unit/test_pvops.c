@@ -2,7 +2,8 @@
  * Host unit tests (cmocka) of pvops/: every member of struct pv_ops is set by each of the
  * three fillers (native, xen, trap), the completeness check names the member it finds
  * empty, trap is native for the CPU and the MMU but for the fixes its hypervisor needs
- * (docs/pvops.md) and xen for the devices, pvops_select() refuses backends that cannot run after an
+ * (docs/pvops.md) and xen for the devices and the counters (its null call is native's
+ * mov from CR0, trapped), pvops_select() refuses backends that cannot run after an
  * entry, and pv_cmdline_value() reads key=value words. pvops is linked whole, compiled
  * for the host; no member is called. Cannot detect: a member that is set but wrong
  * (the e2e boots of guest-port check those by running them).
@@ -71,9 +72,9 @@ static void test_check_names_empty_member(void **state)
     const char *empty = NULL;
 
     (void)state;
-    ops.grant.end_access = NULL;
+    ops.hv.counters = NULL;
     assert_true(pvops_has_empty_member(&ops, &empty));
-    assert_string_equal(empty, "grant.end_access");
+    assert_string_equal(empty, "hv.counters");
     ops = filled(pvops_fill_xen);
     ops.name = NULL;
     assert_true(pvops_has_empty_member(&ops, &empty));
@@ -115,6 +116,10 @@ static void test_trap_is_native_cpu_and_xen_devices(void **state)
     assert_ptr_equal(trap.evtchn.dispatch, xen.evtchn.dispatch);
     assert_ptr_equal(trap.grant.grant_access, xen.grant.grant_access);
     assert_ptr_equal(trap.cpu.power_off, xen.cpu.power_off);
+    assert_ptr_equal(trap.time.tsc_khz, xen.time.tsc_khz);
+    assert_ptr_equal(trap.hv.null_call, native.hv.null_call);
+    assert_ptr_equal(trap.hv.counters, xen.hv.counters);
+    assert_ptr_not_equal(xen.hv.null_call, native.hv.null_call);
     assert_ptr_not_equal(xen.cpu.irq_disable, native.cpu.irq_disable);
     assert_ptr_not_equal(xen.mmu.set_pte, native.mmu.set_pte);
 }
