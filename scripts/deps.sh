@@ -13,6 +13,7 @@ need=(
   "ld binutils links the hypervisor and the guests"
   "python3 python3 generates the ABI doc and checks the ABI table"
   "timeout coreutils bounds each test boot"
+  "/usr/lib/python3/dist-packages/matplotlib/__init__.py python3-matplotlib draws the chart of make bench (bench.png)"
 )
 
 # --xen: also Debian's Xen 4.17 hypervisor, the reference for `make test-xen`.
