@@ -106,18 +106,21 @@ static bool has_error_code(unsigned vector)
 void inject_exception(struct vcpu *v, struct cpu_regs *regs, unsigned vector,
                       uint64_t error_code)
 {
-    static const char *const names[32] = {
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
-        "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+    /* What a crash report calls it (static: nothing is formatted on this path). */
+    static const char *const what[32] = {
+        "exception 0 #DE", "exception 1 #DB", "exception 2 NMI", "exception 3 #BP",
+        "exception 4 #OF", "exception 5 #BR", "exception 6 #UD", "exception 7 #NM",
+        "exception 8 #DF", "exception 9 #CSO", "exception 10 #TS", "exception 11 #NP",
+        "exception 12 #SS", "exception 13 #GP", "exception 14 #PF", "exception 15 #15",
+        "exception 16 #MF", "exception 17 #AC", "exception 18 #MC", "exception 19 #XM",
+        "exception 20 #VE", "exception 21 #CP", "exception 22 ", "exception 23 ",
+        "exception 24 ", "exception 25 ", "exception 26 ", "exception 27 ",
+        "exception 28 ", "exception 29 ", "exception 30 ", "exception 31 ",
     };
-    char what[48];
-    snprintf(what, sizeof(what), "exception %u %s", vector,
-             vector < 32 && names[vector] ? names[vector] : "");
     struct guest_trap *t = &v->traps[vector & 0xff];
-    v->domain->exceptions++;
     v->stats.exceptions++;
     bounce_to_guest(v, regs, t->address, has_error_code(vector) ? error_code : NO_ERROR_CODE,
-                    t->mask_events, what);
+                    t->mask_events, vector < 32 ? what[vector] : "software interrupt");
 }
 
 /* Called with interrupts off just before iretq: let the scheduler switch vCPUs (the

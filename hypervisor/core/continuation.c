@@ -7,8 +7,9 @@
 #include "scheduler.h"
 #include "tsc.h"
 
+bool hypercall_continuation_pending;
+
 static struct {
-    bool pending;
     unsigned nested;
     uint64_t nr, args[5];
 } cont;
@@ -21,7 +22,7 @@ bool hypercall_preempt_check(void)
 long hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                         uint64_t a5)
 {
-    cont.pending = true;
+    hypercall_continuation_pending = true;
     cont.nr = nr;
     cont.args[0] = a1;
     cont.args[1] = a2;
@@ -34,11 +35,9 @@ long hypercall_continue(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint
 void hypercall_nested_enter(void) { cont.nested++; }
 void hypercall_nested_exit(void) { cont.nested--; }
 
-void hypercall_finish(struct cpu_regs *regs)
+void hypercall_apply_continuation(struct cpu_regs *regs)
 {
-    if (!cont.pending)
-        return;
-    cont.pending = false;
+    hypercall_continuation_pending = false;
     regs->rax = cont.nr;
     regs->rdi = cont.args[0];
     regs->rsi = cont.args[1];

@@ -50,7 +50,6 @@ long hc_enosys_subop(const char *hypercall, unsigned nr, unsigned long subop)
 long do_hypercall(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                   uint64_t a5)
 {
-    current_domain()->hypercalls++;
     current_vcpu()->stats.hypercalls++;
     if (nr >= ARRAY_SIZE(hypercall_table) || !hypercall_table[nr])
         return hc_enosys((unsigned)(nr < 256 ? nr : 255));

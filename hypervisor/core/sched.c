@@ -240,11 +240,9 @@ static void switch_to(struct vcpu *v, struct cpu_regs *regs)
     timer_reprogram();
 }
 
-void sched_before_guest(struct cpu_regs *regs)
+void sched_switch(struct cpu_regs *regs)
 {
     struct vcpu *prev = current_vcpu();
-    if (prev && !prev->need_resched)
-        return;
     if (prev) {
         prev->need_resched = false;
         if (prev->sched_state == VCPU_BLOCKED && wake_condition(prev))

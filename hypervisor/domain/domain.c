@@ -251,7 +251,7 @@ static void print_cpu_time(struct domain *d, const char *prefix)
     struct vcpu *v = &d->vcpus[0];
     vcpu_runstate_refresh(v);
     printk("%s (%lu hypercalls, %lu exceptions reflected, %lu ms on the CPU in %lu slices)\n",
-           prefix, (unsigned long)d->hypercalls, (unsigned long)d->exceptions,
+           prefix, (unsigned long)v->stats.hypercalls, (unsigned long)v->stats.exceptions,
            (unsigned long)(v->runstate.time[RUNSTATE_running] / 1000000),
            (unsigned long)v->stats.switches);
 }

@@ -32,6 +32,12 @@ void hypercall_nested_enter(void);
 void hypercall_nested_exit(void);
 
 /* After a guest hypercall returned: apply a pending continuation to its frame. */
-void hypercall_finish(struct cpu_regs *regs);
+extern bool hypercall_continuation_pending;
+void hypercall_apply_continuation(struct cpu_regs *regs);
+static inline void hypercall_finish(struct cpu_regs *regs)
+{
+    if (__builtin_expect(hypercall_continuation_pending, 0))
+        hypercall_apply_continuation(regs);
+}
 
 #endif

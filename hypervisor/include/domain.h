@@ -101,7 +101,6 @@ struct domain {
     char cmdline[1024];
     char console_line[256];           /* console_io text up to the next newline */
     unsigned console_len;
-    uint64_t hypercalls, exceptions;  /* counters for the exit summary */
     uint64_t enosys_logged[4];        /* bitmap of hypercall numbers already logged */
     uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
     struct vcpu vcpus[MAX_VCPUS];

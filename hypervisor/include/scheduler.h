@@ -33,7 +33,14 @@ void sched_timer_tick(uint64_t now);
 uint64_t sched_slice_end(void);
 /* With interrupts off, on the way back to the guest whose frame is regs: switch to
  * another vCPU if this one blocked, yielded or used up its slice. */
-void sched_before_guest(struct cpu_regs *regs);
+void sched_switch(struct cpu_regs *regs);
+static inline void sched_before_guest(struct cpu_regs *regs)
+{
+    struct vcpu *v = current_vcpu();
+    if (__builtin_expect(v && !v->need_resched, 1))
+        return;                          /* the common case: keep running */
+    sched_switch(regs);
+}
 /* Run the next vCPU on a CPU that has none (boot, or a domain just ended). */
 void sched_run(void) __attribute__((noreturn));
 /* Bring v's runstate times up to now (VCPUOP_get_runstate_info, the exit summary). */
