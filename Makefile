@@ -9,6 +9,8 @@
 #   make check-abi  regenerate docs/abi/table.md and check the ABI table against the code
 #   make test-xen   run the same test guests on Debian's Xen 4.17 (the ABI reference)
 #   make bench    instructions per operation: native, pv, trap and Xen 4.17 (build/bench/)
+#   make linux    Debian's Linux kernel (vmlinux) and a busybox initramfs in
+#                 build/linux-cache/, downloaded once (issue #5; docs/linux-pv.md)
 #
 # Objects are listed in the Kbuild files of each directory (obj-y += ...). Everything is
 # built out of tree, in $(BUILD).
@@ -229,6 +231,12 @@ $(XEN_IMAGE):
 .PHONY: test-xen
 test-xen: deps guests $(XEN_IMAGE)
 	$(Q)tests/run-tests.sh --build $(BUILD) --guests "$(tst-tests)" --xen $(XEN_IMAGE)
+
+# Debian's stock kernel as a PV guest (issue #5): the ELF vmlinux out of Debian's bzImage
+# and a busybox initramfs, cached in $(BUILD)/linux-cache (docs/linux-pv.md).
+.PHONY: linux
+linux:
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/fetch-linux.sh
 
 .PHONY: run test debug bench
 run: all
