@@ -25,11 +25,42 @@ static const char *const hypercall_names[64] = {
 };
 #undef HC
 
+/* Remember a refusal for the domain's end line (domain_enosys_summary). */
+static void remember(struct domain *d, unsigned nr, long subop)
+{
+    if (d->enosys_count < ARRAY_SIZE(d->enosys_seen)) {
+        d->enosys_seen[d->enosys_count].nr = (uint16_t)nr;
+        d->enosys_seen[d->enosys_count].subop = (int16_t)(subop < 0 ? -1 : MIN(subop, 32767L));
+    }
+    d->enosys_count++;
+}
+
+void domain_enosys_summary(struct domain *d, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (unsigned i = 0; i < MIN(d->enosys_count, ARRAY_SIZE(d->enosys_seen)); i++) {
+        size_t used = strlen(buf);
+        unsigned nr = d->enosys_seen[i].nr;
+        const char *name = nr < 64 && hypercall_names[nr] ? hypercall_names[nr] : "unknown";
+        if (d->enosys_seen[i].subop < 0)
+            snprintf(buf + used, len - used, "%s%s", i ? ", " : "", name);
+        else
+            snprintf(buf + used, len - used, "%s%s/%d", i ? ", " : "", name,
+                     d->enosys_seen[i].subop);
+    }
+    if (d->enosys_count > ARRAY_SIZE(d->enosys_seen)) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, " and %u more",
+                 d->enosys_count - (unsigned)ARRAY_SIZE(d->enosys_seen));
+    }
+}
+
 long hc_enosys(unsigned nr)
 {
     struct domain *d = current_domain();
     if (nr < 256 && !(d->enosys_logged[nr / 64] & (1ULL << (nr % 64)))) {
         d->enosys_logged[nr / 64] |= 1ULL << (nr % 64);
+        remember(d, nr, -1);
         printk("d%u: hypercall %u (%s) is not implemented: -ENOSYS\n", d->id, nr,
                nr < 64 && hypercall_names[nr] ? hypercall_names[nr] : "unknown");
     }
@@ -42,6 +73,7 @@ long hc_enosys_subop(const char *hypercall, unsigned nr, unsigned long subop)
     unsigned key = (nr * 64 + (unsigned)(subop < 63 ? subop : 63)) % 4096;
     if (!(d->enosys_subop_logged[key / 64] & (1ULL << (key % 64)))) {
         d->enosys_subop_logged[key / 64] |= 1ULL << (key % 64);
+        remember(d, nr, (long)MIN(subop, 32767UL));
         printk("d%u: %s sub-op %lu is not implemented: -ENOSYS\n", d->id, hypercall, subop);
     }
     return -ENOSYS;

@@ -61,9 +61,10 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     cpuid_count(leaf, subleaf, a, b, c, d);
     switch (leaf) {
     case 1:
-        /* Hidden for PV (checklist 1.11): VME PSE PGE MTRR PSE36 DS ACPI ... */
-        *d &= ~((1u << 1) | (1u << 3) | (1u << 12) | (1u << 13) | (1u << 17) | (1u << 21) |
-                (1u << 22) | (1u << 29));
+        /* Hidden for PV (checklist 1.11): VME PSE PGE MTRR PSE36 DS ACPI ..., and MCE/MCA:
+         * there are no machine-check MSRs to read (Linux panics on an empty MCG_CAP). */
+        *d &= ~((1u << 1) | (1u << 3) | (1u << 7) | (1u << 12) | (1u << 13) | (1u << 14) |
+                (1u << 17) | (1u << 21) | (1u << 22) | (1u << 29));
         /* ... DTES64 MONITOR VMX SMX EST TM2 PDCM PCID X2APIC TSC-DL XSAVE OSXSAVE AVX */
         *c &= ~((1u << 2) | (1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |
                 (1u << 15) | (1u << 17) | (1u << 21) | (1u << 24) | (1u << 26) |
@@ -226,6 +227,11 @@ static bool emulate_priv(struct vcpu *v, struct cpu_regs *regs)
     unsigned size = opsize16 ? 2 : 4;
     uint64_t ones = size == 2 ? 0xffff : 0xffffffff;
     switch (op) {
+    case 0xfa: case 0xfb:                           /* cli, sti */
+        if (v->iopl < 1)
+            return false;       /* no I/O privilege: the #GP stands */
+        regs->rip += i + 1;     /* with it, a no-op as on Xen (the flag is vcpu_info's) */
+        return true;
     case 0xe4: case 0xe5: case 0xec: case 0xed:     /* in: nothing is there */
         if (op == 0xe4 || op == 0xec)
             regs->rax = (regs->rax & ~0xffULL) | 0xff;

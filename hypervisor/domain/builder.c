@@ -133,7 +133,7 @@ static void init_vcpu(struct domain *d, const struct pv_kernel_info *ki, const s
 }
 
 int domain_build(struct domain *d, const void *image, uint64_t size, const char *cmdline,
-                 const char **why)
+                 const struct domain_initrd *initrd, const char **why)
 {
     struct pv_kernel_info ki;
     struct layout lay;
@@ -143,7 +143,8 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
 
     struct layout_request req = {
         .virt_base = ki.virt_base, .virt_kstart = ki.virt_kstart & ~(PAGE_SIZE - 1),
-        .virt_kend = ki.virt_kend, .module_bytes = 0, .nr_pages = d->nr_pages,
+        .virt_kend = ki.virt_kend, .module_bytes = initrd ? initrd->size : 0,
+        .nr_pages = d->nr_pages,
     };
     rc = layout_compute(&req, &lay, why);
     if (rc)
@@ -180,6 +181,17 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
 
     pv_kernel_load(image, &ki, (uint8_t *)pfn_va(d, 0) + (ki.virt_kstart - ki.virt_base));
     fill_start_info(d, &lay, cmdline);
+    if (initrd && initrd->size) {
+        /* The ramdisk right after the kernel (layout.c placed it); start_info names it
+         * by PFN when the kernel asked for that (XEN_ELFNOTE_MOD_START_PFN), else by
+         * virtual address, as Xen does. */
+        memcpy(pfn_va(d, lay.module_pfn), initrd->data, initrd->size);
+        start_info_t *si = pfn_va(d, lay.start_info_pfn);
+        si->mod_start = ki.mod_start_pfn ? lay.module_pfn : layout_pfn_to_va(&lay, lay.module_pfn);
+        si->mod_len = initrd->size;
+        if (ki.mod_start_pfn)
+            si->flags |= SIF_MOD_START_PFN;
+    }
     build_page_tables(d, &lay);
     if (ki.has_hypercall_page)
         fill_hypercall_page(pfn_va(d, (ki.hypercall_page - lay.virt_base) >> PAGE_SHIFT));

@@ -85,10 +85,12 @@ int domain_config_parse(const char *s, struct domain_config *c, const char **why
             c->control = true;
         } else if (end - w == 8 && starts_with(w, "dom.trap")) {
             c->trap = true;
+        } else if (end - w == 10 && starts_with(w, "dom.initrd")) {
+            c->initrd = true;
         } else if (starts_with(w, "dom.name=") && end > w + 9) {
             set_name(c, w + 9, end);
         } else {
-            *why = "unknown domain option (known: dom.mem=MiB, dom.control, dom.name=NAME, dom.trap)";
+            *why = "unknown domain option (known: dom.mem=MiB, dom.control, dom.name=NAME, dom.trap, dom.initrd)";
             return -EINVAL;
         }
         w = skip_spaces(end);

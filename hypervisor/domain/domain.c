@@ -29,6 +29,7 @@ struct domain domain_table[MAX_DOMAINS];
 static struct module_end {
     bool ended;
     bool built;
+    bool is_initrd;                      /* a ramdisk, not a domain: not in the summary */
     domid_t id;
     unsigned status;
     char how[24];
@@ -89,6 +90,8 @@ static void __attribute__((noreturn)) exit_with_summary(void)
     for (unsigned i = 0; i < boot_info.nr_modules; i++) {
         const struct module_end *e = &module_end[i];
         size_t len = strlen(summary);
+        if (e->is_initrd)
+            continue;
         if (e->built)
             snprintf(summary + len, sizeof(summary) - len, "%sd%u %s", len ? ", " : "",
                      e->id, e->how);
@@ -109,8 +112,18 @@ static void __attribute__((noreturn)) exit_with_summary(void)
     hv_exit(status);
 }
 
-/* Build boot module i into slot d and queue its vCPU; false if it could not be built
- * (said why, recorded as "not built"). */
+/* Is boot module i a ramdisk (dom.initrd) for the module before it? */
+static bool module_is_initrd(unsigned i)
+{
+    struct domain_config cfg;
+    const char *why;
+    return i < boot_info.nr_modules &&
+           domain_config_parse(boot_info.modules[i].cmdline, &cfg, &why) == 0 && cfg.initrd;
+}
+
+/* Build boot module i (with module i + 1 as its ramdisk when that one is dom.initrd)
+ * into slot d and queue its vCPU; false if it could not be built (said why, recorded
+ * as "not built"). */
 static bool start_module(struct domain *d, unsigned i)
 {
     const struct boot_module *m = &boot_info.modules[i];
@@ -122,6 +135,8 @@ static bool start_module(struct domain *d, unsigned i)
     domid_t id = rc == 0 && cfg.control ? 0 : next_domid;
     if (rc == 0 && cfg.control && domain_by_id(0))
         rc = -1, why = "dom.control is given to more than one module";
+    if (rc == 0 && cfg.initrd)
+        rc = -1, why = "a dom.initrd module must follow the kernel module it belongs to";
     if (rc) {
         printk("module %u ('%s'): %s\n", i, m->cmdline, why);
         record_end(i, id, 3, "not built");
@@ -134,8 +149,14 @@ static bool start_module(struct domain *d, unsigned i)
     d->nr_pages = d->max_pages =
         (cfg.mem_mib ? cfg.mem_mib : cmdline_ulong("dom_mem", DEFAULT_DOMAIN_MIB)) << 8;
 
+    struct domain_initrd initrd = { 0 };
+    if (module_is_initrd(i + 1)) {
+        const struct boot_module *rd = &boot_info.modules[i + 1];
+        initrd = (struct domain_initrd){ maddr_to_virt(rd->start), rd->end - rd->start };
+        module_end[i + 1].is_initrd = true;
+    }
     uint64_t free_before = frames_free();
-    if (domain_build(d, maddr_to_virt(m->start), m->end - m->start, cfg.args, &why)) {
+    if (domain_build(d, maddr_to_virt(m->start), m->end - m->start, cfg.args, &initrd, &why)) {
         printk("module %u (%s): cannot build the domain: %s\n", i, d->name, why);
         record_end(i, id, 3, "not built");
         memset(d, 0, sizeof(*d));
@@ -144,9 +165,10 @@ static bool start_module(struct domain *d, unsigned i)
     if (id)
         next_domid++;                    /* ids go to domains that were built */
     d->state = DOM_RUNNING;
-    printk("d%u: %s started%s%s, %lu MiB, %lu frames used\n", d->id, d->name,
-           d->control ? " as the control domain" : "", d->trap ? " (trap and emulate)" : "", (unsigned long)(d->nr_pages >> 8),
-           (unsigned long)(free_before - frames_free()));
+    printk("d%u: %s started%s%s, %lu MiB, %lu frames used%s\n", d->id, d->name,
+           d->control ? " as the control domain" : "", d->trap ? " (trap and emulate)" : "",
+           (unsigned long)(d->nr_pages >> 8), (unsigned long)(free_before - frames_free()),
+           initrd.size ? ", with a ramdisk" : "");
     if (cmdline_has("debug_audit_corrupt")) {
         /* Plant one wrong reference count so tests/e2e/audit-catches.sh can see the
          * auditor stop the machine; never on in normal runs. */
@@ -169,7 +191,10 @@ static void start_waiting_modules(void)
         struct domain *d = free_slot();
         if (!d)
             break;
-        start_module(d, next_module++);
+        unsigned i = next_module++;
+        if (module_is_initrd(next_module))
+            next_module++;                   /* the ramdisk goes with module i */
+        start_module(d, i);
     }
 }
 
@@ -246,6 +271,16 @@ static void drain_console(struct domain *d)
     console_flush(d);
 }
 
+/* What the domain asked for and did not get: one line, for a user porting a kernel. */
+static void report_enosys(struct domain *d)
+{
+    char list[256];
+    if (!d->enosys_count)
+        return;
+    domain_enosys_summary(d, list, sizeof(list));
+    printk("d%u: refused with -ENOSYS: %s\n", d->id, list);
+}
+
 static void print_cpu_time(struct domain *d, const char *prefix)
 {
     struct vcpu *v = &d->vcpus[0];
@@ -265,6 +300,7 @@ void domain_crash(const char *fmt, ...)
     va_end(ap);
     d->crashed = true;
     drain_console(d);
+    report_enosys(d);
     printk("d%u crashed: %s\n", d->id, d->crash_reason);
     end_domain(d, 3, "crashed");
 }
@@ -275,6 +311,7 @@ void domain_shutdown(unsigned reason)
     char line[48];
     d->shutdown_reason = reason;
     drain_console(d);
+    report_enosys(d);
     snprintf(line, sizeof(line), "d%u shutdown: %s", d->id, reason_name(reason));
     print_cpu_time(d, line);
     end_domain(d, reason, reason_name(reason));

@@ -67,6 +67,7 @@ struct vcpu {
     uint64_t tss_base;                /* trap guests: the TSS their ltr named (0: none) */
     uint64_t trap_star, trap_sfmask;  /* trap guests: their STAR and SFMASK MSRs */
     bool fpu_ts;                      /* virtual CR0.TS */
+    uint8_t iopl;                     /* virtual IOPL (PHYSDEVOP_set_iopl) */
     uint64_t gdt_frames[14];
     unsigned gdt_nr_frames, gdt_entries;
     uint64_t ldt_base, ldt_entries;
@@ -103,6 +104,8 @@ struct domain {
     unsigned console_len;
     uint64_t enosys_logged[4];        /* bitmap of hypercall numbers already logged */
     uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
+    struct { uint16_t nr; int16_t subop; } enosys_seen[16];   /* for the end line; -1 */
+    unsigned enosys_count;            /* how many were refused (may exceed the list) */
     struct vcpu vcpus[MAX_VCPUS];
     struct evtchn_domain evtchn;      /* 2-level event channels (event/evtchn.c) */
     struct gnttab_domain gnttab;      /* grant table v1 (grant/grant_table.c) */
@@ -139,13 +142,21 @@ extern const struct evtchn_env domain_evtchn_env;
 void domains_start(void) __attribute__((noreturn));
 
 /* The builder (domain/builder.c): make d runnable from a PV kernel image. */
+/* The initial ramdisk handed to a domain (NULL/0: none). */
+struct domain_initrd {
+    const void *data;
+    uint64_t size;
+};
 int domain_build(struct domain *d, const void *image, uint64_t size, const char *cmdline,
-                 const char **why);
+                 const struct domain_initrd *initrd, const char **why);
 /* Drop every reference d holds, free its frames; returns how many frames are still
  * held by other domains' grant mappings (freed later by domain_free_frames). */
 uint64_t domain_release_memory(struct domain *d);
 /* Free d's frames that nothing references any more; returns how many remain. */
 uint64_t domain_free_frames(struct domain *d);
+
+/* "set_debugreg, physdev_op/12, ..." : what d was refused with -ENOSYS (core/dispatch.c). */
+void domain_enosys_summary(struct domain *d, char *buf, size_t len);
 
 /* Switch the running vCPU between guest kernel and guest user mode: page tables and
  * the two GS bases. */

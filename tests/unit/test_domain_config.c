@@ -57,6 +57,8 @@ static void all_options(void **state)
     struct domain_config c = parse_ok("a/b/k.elf dom.mem=64 dom.control dom.name=ctl x=1");
     assert_false(c.trap);
     assert_true(parse_ok("k dom.trap").trap);
+    assert_true(parse_ok("rd.cpio dom.initrd").initrd);
+    assert_false(parse_ok("k dom.trap").initrd);
     parse_bad("k dom.trapped", "unknown domain option");
     assert_string_equal(c.name, "ctl");
     assert_int_equal(c.mem_mib, 64);

@@ -11,6 +11,8 @@
  *     dom.control     the privileged control domain: domain 0, console_io, may name
  *                     other domains in event-channel and grant operations
  *     dom.name=NAME   a name instead of the path's last component
+ *     dom.initrd      this module is not a domain: it is the initial ramdisk of the
+ *                     domain of the module before it (start_info mod_start/mod_len)
  *     dom.trap        a trap guest: its kernel runs the native privileged instructions
  *                     deprivileged, and the hypervisor traps and emulates them
  *
@@ -30,6 +32,7 @@ struct domain_config {
     uint64_t mem_mib;          /* 0: not given (the caller's default applies) */
     bool control;
     bool trap;
+    bool initrd;
     const char *args;          /* points into the module string */
 };
 
