@@ -15,7 +15,12 @@ static uint8_t one_byte(uint8_t op)
 {
     switch (op) {
     case 0x87: case 0x89: case 0x8b:            /* xchg, mov r->m, mov m->r */
+    case 0x09: case 0x21:                       /* or r->r/m, and r->r/m */
         return KNOWN | MODRM;
+    case 0x80: case 0x83:                       /* group 1, imm8 (83: sign-extended) */
+        return KNOWN | MODRM | IMM8;
+    case 0x81:                                  /* group 1, imm16/32 */
+        return KNOWN | MODRM | IMMZ;
     case 0xc7:                                  /* mov imm -> r/m (/0) */
         return KNOWN | MODRM | IMMZ;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7: /* in/out with an imm8 port */
@@ -36,7 +41,10 @@ static uint8_t two_byte(uint8_t op)
     case 0x00: case 0x01:                       /* group 6 (lldt, ltr), group 7 */
     case 0x20: case 0x22:                       /* mov from/to crN */
     case 0xb1:                                  /* cmpxchg */
+    case 0xab: case 0xb3:                       /* bts, btr r -> r/m */
         return KNOWN | MODRM;
+    case 0xba:                                  /* group 8: bt/bts/btr/btc imm8 */
+        return KNOWN | MODRM | IMM8;
     case 0x05: case 0x06: case 0x07: case 0x09: /* syscall, clts, sysret, wbinvd */
     case 0x0b: case 0x30: case 0x32: case 0xa2: /* ud2, wrmsr, rdmsr, cpuid */
     case 0x31:                                  /* rdtsc */
@@ -139,8 +147,9 @@ int x86_decode(const uint8_t *buf, unsigned n, struct x86_insn *out)
         uint64_t v = 0;
         for (unsigned b = 0; b < i.imm_len; b++)
             v |= (uint64_t)buf[p + b] << (8 * b);
-        /* imm8 of in/out/int is a port or vector: unsigned; an immediate operand is
-         * sign-extended to the operand size. */
+        /* imm8 (in/out/int ports and vectors, group 1/8 operands) is kept unsigned:
+         * the user of an 83 opcode sign-extends it; a wider immediate is sign-extended
+         * to the operand size here. */
         i.imm = (kind & IMM8) ? v : (uint64_t)sext(v, i.imm_len);
         p += i.imm_len;
     }
