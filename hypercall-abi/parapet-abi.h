@@ -33,6 +33,23 @@
  */
 #define __HYPERVISOR_parapet_op 63
 #define PARAPET_OP_stats 0
+#define PARAPET_OP_domain_info 1
+
+/* PARAPET_OP_domain_info (the control domain only): the first domain whose id is at
+ * least 'domid' (so a loop from 0 lists them all), with what a xenstored needs to
+ * introduce it. The control domain hears of domains that start or end through the
+ * global VIRQ_DOM_EXC. */
+struct parapet_domain_info {
+    uint16_t domid;        /* in: where to start; out: the domain described */
+    uint16_t flags;        /* PARAPET_DOMF_* */
+    uint32_t store_port;   /* its xenstore event channel, unbound for domain 0 (0: none) */
+    uint64_t store_mfn;    /* its xenstore ring (grant reference 1 names it too) */
+    uint64_t nr_pages;     /* memory it was given, in 4 KiB pages */
+    char name[32];         /* dom.name or the kernel's file name, NUL-terminated */
+};
+#define PARAPET_DOMF_control 1u   /* the control domain */
+#define PARAPET_DOMF_trap    2u   /* a trap-and-emulate guest */
+#define PARAPET_DOMF_dying   4u   /* ended; its frames are still mapped by others */
 
 struct parapet_vcpu_stats {
     uint64_t hypercalls;   /* hypercalls run for it, multicall entries and this one included */

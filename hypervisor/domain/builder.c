@@ -132,6 +132,37 @@ static void init_vcpu(struct domain *d, const struct pv_kernel_info *ki, const s
     r->ss = FLAT_GUEST_DS;
 }
 
+/*
+ * The xenstore ring, set up the way Xen's toolstack does it for the store of the
+ * control domain (domain 0): an event channel of the domain left unbound for domain 0
+ * (start_info.store_evtchn) and grant reference 1 (GNTTAB_RESERVED_XENSTORE) giving
+ * domain 0 read-write access to the ring page (start_info.store_mfn). The control
+ * domain's xenstored finds both (EVTCHNOP_status, parapet_op domain_info) and connects.
+ * Only with the hypervisor option "xenstore" (the control domain runs a xenstored): a
+ * kernel given a store port waits for the store to answer (Linux's xenbus does, for
+ * ever), so without one store_evtchn stays 0.
+ */
+static int connect_store(struct domain *d, const struct layout *lay, const char **why)
+{
+    if (!cmdline_has("xenstore"))
+        return 0;
+    struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = 0 };
+    if (evtchn_op_alloc_unbound(&domain_evtchn_env, &d->evtchn, &op)) {
+        domain_release_memory(d);
+        *why = "the xenstore event channel could not be allocated (a builder bug)";
+        return -EINVAL;
+    }
+    uint64_t store_mfn = d->first_mfn + lay->xenstore_pfn;
+    ((start_info_t *)pfn_va(d, lay->start_info_pfn))->store_evtchn = op.port;
+    d->store_port = op.port;
+    d->store_mfn = store_mfn;
+    grant_entry_v1_t *ge = (grant_entry_v1_t *)d->gnttab.frame_va[0] + GNTTAB_RESERVED_XENSTORE;
+    ge->domid = 0;
+    ge->frame = (uint32_t)store_mfn;
+    __atomic_store_n(&ge->flags, GTF_permit_access, __ATOMIC_RELEASE);
+    return 0;
+}
+
 int domain_build(struct domain *d, const void *image, uint64_t size, const char *cmdline,
                  const struct domain_initrd *initrd, const char **why)
 {
@@ -231,7 +262,7 @@ int domain_build(struct domain *d, const void *image, uint64_t size, const char 
         return -EINVAL;
     }
     ((start_info_t *)pfn_va(d, lay.start_info_pfn))->console.domU.evtchn = console_port;
-    return 0;
+    return connect_store(d, &lay, why);
 }
 
 /* Give back one frame of d if nothing but its allocation references it. */

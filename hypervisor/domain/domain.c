@@ -36,6 +36,16 @@ static struct module_end {
 } module_end[MAX_BOOT_MODULES];
 
 static unsigned next_module;
+
+/* Tell the control domain that a domain started or ended (global VIRQ_DOM_EXC), so its
+ * xenstored can introduce or release it. */
+static void notify_control(void)
+{
+    struct domain *c = domain_by_id(0);
+    struct evtchn_raised r;
+    if (c && c->control && evtchn_raise_virq(&c->evtchn, 0, VIRQ_DOM_EXC, &r) == 0)
+        sched_event_raised(&r);
+}
 static domid_t next_domid = 1;
 
 static const char *reason_name(unsigned r)
@@ -179,6 +189,7 @@ static bool start_module(struct domain *d, unsigned i)
     time_domain_start(d);
     for (unsigned v = 0; v < MAX_VCPUS; v++)
         sched_start_vcpu(&d->vcpus[v]);
+    notify_control();
     return true;
 }
 
@@ -251,6 +262,7 @@ static void __attribute__((noreturn)) end_domain(struct domain *d, unsigned stat
     desc_load_guest_gdt(NULL);
     record_end(d->module, d->id, status, how);
     uint64_t held = domain_release_memory(d);
+    notify_control();
     if (held)
         printk("d%u: %lu frames are still mapped by other domains: freed when unmapped\n",
                d->id, (unsigned long)held);

@@ -98,6 +98,8 @@ struct domain {
     struct shared_info *shared_info;
     uint64_t shared_info_mfn;
     uint64_t start_info_va;
+    uint64_t store_mfn;               /* the xenstore ring (0 for the control domain) */
+    evtchn_port_t store_port;         /* its port, unbound for domain 0 until xenstored binds */
     uint64_t vm_assist;
     char cmdline[1024];
     char console_line[256];           /* console_io text up to the next newline */

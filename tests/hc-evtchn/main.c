@@ -480,10 +480,13 @@ static void test_status_op(void)
     if (!(start_info->flags & SIF_INITDOMAIN)) {
         if (start_info->store_evtchn) {
             printk("  xenstore port %u\n", start_info->store_evtchn);
+            /* Connected to the store's domain (0), or, while no xenstored has bound it
+             * yet (Parapet with no control domain), unbound for domain 0. */
             if (!evtchn_status(start_info->store_evtchn, &st) &&
-                st.status != EVTCHNSTAT_interdomain)
-                test_failure("the xenstore port %u is %s, expected interdomain",
-                             start_info->store_evtchn, stat_name(st.status));
+                !(st.status == EVTCHNSTAT_interdomain && st.u.interdomain.dom == 0) &&
+                !(st.status == EVTCHNSTAT_unbound && st.u.unbound.dom == 0))
+                test_failure("the xenstore port %u is %s, expected bound or unbound "
+                             "for domain 0", start_info->store_evtchn, stat_name(st.status));
         }
         if (start_info->console.domU.evtchn) {
             printk("  console port %u\n", start_info->console.domU.evtchn);

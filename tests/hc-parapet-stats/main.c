@@ -6,7 +6,8 @@
  * itself); a multicall of 3 entries adds 4 (+1 for the read); 3 forced-emulation cpuids
  * add 3 to `emulations`; 2 int3 caught by our handler add 2 to `exceptions`; one event
  * raised on an IPI port with events enabled adds 1 to `upcalls`; `switches` is at least
- * 1 (we run); a bad pointer gives -EFAULT and an unknown sub-op -ENOSYS. On Xen 4.17 the
+ * 1 (we run); a bad pointer gives -EFAULT and an unknown sub-op -ENOSYS;
+ * PARAPET_OP_domain_info is the control domain's only: -EPERM here. On Xen 4.17 the
  * hypercall does not exist (-ENOSYS): the test skips.
  * Cannot detect: counts of events this guest does not cause (other vCPUs, other domains).
  */
@@ -97,6 +98,10 @@ void test_main(void)
     rc = HYPERVISOR_parapet_op(PARAPET_OP_stats, 0);
     if (rc != -XEN_EFAULT)
         test_failure("stats to NULL: %ld, expected -EFAULT", rc);
+    struct parapet_domain_info di = { .domid = 0 };
+    rc = HYPERVISOR_parapet_op(PARAPET_OP_domain_info, (unsigned long)&di);
+    if (rc != -XEN_EPERM)
+        test_failure("domain_info from an unprivileged domain: %ld, expected -EPERM", rc);
     rc = HYPERVISOR_parapet_op(99, (unsigned long)&a);
     if (rc != -XEN_ENOSYS)
         test_failure("sub-op 99: %ld, expected -ENOSYS", rc);
