@@ -4,7 +4,8 @@
  * checks of the event channels and the grant table where there are some and of
  * preemption (two kernel threads that never yield must both run), then the init program
  * (init=, default "init"); its exit status is the machine's. init=bench runs the
- * benchmark instead (bench.c), around the user program of that name.
+ * benchmark instead (bench.c), init=pvtest the pv_ops self-test (pvtest.c), each around
+ * the user program of that name.
  */
 #include "sched.h"
 
@@ -148,6 +149,8 @@ void kernel_main(struct pv_boot *b)
     kernel_option("init", init, sizeof(init));
     if (!strcmp(init, "bench"))
         bench_run();
+    if (!strcmp(init, "pvtest"))
+        pvtest_run();
     pid = proc_spawn(init);
     if (pid < 0)
         panic("cannot start init program \"%s\": %d", init, pid);

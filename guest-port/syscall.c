@@ -107,6 +107,7 @@ void syscall_dispatch(struct pv_regs *r)
     case SYS_brk:    rc = proc_brk(r->rdi); break;
     case SYS_bench_counters: rc = sys_bench_counters(r->rdi); break;
     case SYS_bench_report:   rc = sys_bench_report(r->rdi); break;
+    case SYS_pvtest: rc = pvtest_active ? pvtest_syscall(r) : -ENOSYS; break;
     default:         rc = -ENOSYS; break;
     }
     r->rax = (uint64_t)rc;

@@ -2,7 +2,8 @@
  * The tick: VIRQ_TIMER bound to a port (natively PIC line 0), a one-shot timer set
  * again at every event for the next multiple of TICK_NS, and a request to reschedule
  * at each tick. An early event (the PIT's one shot reaches 55 ms at most) just sets
- * the timer again.
+ * the timer again. The self-test (pvtest.c) borrows the port and the one-shot timer for
+ * a while: timer_use_port(-1), then the port back and timer_resume().
  */
 #include "sched.h"
 
@@ -37,4 +38,21 @@ bool timer_event(unsigned int port)
     }
     pv_ops.time.set_timer(next_tick);
     return true;
+}
+
+long timer_port_in_use(void)
+{
+    return timer_port;
+}
+
+void timer_use_port(long port)
+{
+    timer_port = port;
+}
+
+/* The next tick from now, after a clock restarted or the one-shot was used elsewhere. */
+void timer_resume(void)
+{
+    next_tick = pv_ops.time.now_ns() + TICK_NS;
+    pv_ops.time.set_timer(next_tick);
 }

@@ -75,20 +75,76 @@ static uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-/* Count TSC ticks over 10 ms of PIT channel 2 (gate on, speaker off, mode 0). */
-void native_time_init(void)
+/* Channel 2's count (latched), with the TSC read just before and just after: the
+ * read took place somewhere in [*before, *after]. */
+static uint16_t pit_count(uint64_t *before, uint64_t *after)
 {
-    const uint32_t count = PIT_HZ / 100;
-    uint64_t start, khz;
+    uint16_t c;
+
+    *before = rdtsc();
+    native_outb(PIT_CMD, 0x80);         /* latch channel 2 */
+    c = native_inb(PIT_CH2);
+    c = (uint16_t)(c | native_inb(PIT_CH2) << 8);
+    *after = rdtsc();
+    return c;
+}
+
+/* The tightest of five reads: *at is its middle. A read the CPU was delayed in (an
+ * emulated CPU descheduled by a busy host) is wide and loses. */
+static uint16_t pit_count_tight(uint64_t *at)
+{
+    uint64_t before, after, width = ~0ULL;
+    uint16_t c, best = 0;
+    unsigned int i;
+
+    *at = 0;
+    for (i = 0; i < 5; i++) {
+        c = pit_count(&before, &after);
+        if (after - before < width) {
+            width = after - before;
+            best = c;
+            *at = before + width / 2;
+        }
+    }
+    return best;
+}
+
+/* TSC ticks per ms against PIT channel 2 counting down from 0xffff (mode 0, gate on,
+ * speaker off): two tight reads 20 ms apart. Only the reads' own widths (microseconds)
+ * are error, not a delay between them; a delay past the 55 ms wrap is caught by the
+ * caller. *start: the TSC at the first read. */
+static uint64_t pit_calibrate(uint64_t *start)
+{
+    const uint16_t span = (uint16_t)(PIT_HZ / 50);
+    uint64_t t1, dummy;
+    uint16_t c0, c1;
 
     native_outb(PIT_GATE, (uint8_t)((native_inb(PIT_GATE) & ~0x02) | 0x01));
-    native_outb(PIT_CMD, 0xb0);
-    native_outb(PIT_CH2, (uint8_t)count);
-    native_outb(PIT_CH2, (uint8_t)(count >> 8));
-    start = rdtsc();
-    while (!(native_inb(PIT_GATE) & 0x20))
+    native_outb(PIT_CMD, 0xb0);         /* channel 2, low then high byte, mode 0 */
+    native_outb(PIT_CH2, 0xff);
+    native_outb(PIT_CH2, 0xff);
+    c0 = pit_count_tight(start);
+    while ((uint16_t)(c0 - pit_count(&dummy, &dummy)) < span)
         __asm__ volatile("pause");
-    khz = (rdtsc() - start) / 10;
+    c1 = pit_count_tight(&t1);
+    if (c0 <= c1)
+        return 0;
+    return (t1 - *start) * PIT_HZ / ((uint64_t)(c0 - c1) * 1000);
+}
+
+/* Calibrations until two in a row agree within 0.2% (at most six): a host that stalls
+ * the emulated CPU past the PIT's wrap spoils one, not two alike. */
+void native_time_init(void)
+{
+    uint64_t start, other, khz = pit_calibrate(&start), next;
+    unsigned int i;
+
+    for (i = 0; i < 5; i++) {
+        next = pit_calibrate(&other);
+        if (khz && next * 1000 >= khz * 998 && next * 1000 <= khz * 1002)
+            break;
+        khz = next;
+    }
     if (!khz)
         khz = 1000000;                  /* a PIT that never counted: assume 1 GHz */
     ns_per_tsc_32 = (1000000ULL << 32) / khz;
@@ -107,13 +163,16 @@ uint64_t native_now_ns(void)
 }
 
 /* Mode 0 counts down once and raises IRQ 0 at zero; 16 bits reach 55 ms at most, so a
- * later deadline fires early and the kernel sets the timer again. */
+ * later deadline fires early and the kernel sets the timer again. The count is rounded
+ * up: a timer never fires before its deadline for want of a fraction of a PIT tick. */
 void native_set_timer(uint64_t deadline_ns)
 {
     uint64_t now = native_now_ns(), ticks = 1;
 
-    if (deadline_ns > now)
-        ticks = (deadline_ns - now) * PIT_HZ / 1000000000ULL;
+    if (deadline_ns > now + 60000000ULL)
+        ticks = 0xffff;
+    else if (deadline_ns > now)
+        ticks = ((deadline_ns - now) * PIT_HZ + 999999999ULL) / 1000000000ULL;
     if (ticks < 1)
         ticks = 1;
     if (ticks > 0xffff)

@@ -11,8 +11,10 @@
  * the paravirtual fix: irq_save reads the virtual interrupt flag in vcpu_info (pushf
  * shows the real one), cpuid carries the forced-emulation prefix (it never faults),
  * and returns go through HYPERVISOR_iret (exceptions arrive as bounce frames, which
- * iretq cannot return through) or sysretq (to user mode). Two MMU operations have no
- * instruction at all: naming the user-mode L4 and pinning a table are hypercalls.
+ * iretq cannot return through) or sysretq (to user mode). set_gs_base writes the
+ * user's base where the hypervisor keeps it (KERNEL_GS_BASE, the inactive one). Two
+ * MMU operations have no instruction at all: naming the user-mode L4 and pinning a
+ * table are hypercalls.
  * The devices (time, console, event channels, grants) and power-off are the xen
  * backend's hypercalls: the comparison trap versus xen is of CPU and MMU operations.
  * Under a hypervisor that does not emulate these, a trap boot stops at the first one.
@@ -72,12 +74,30 @@ static unsigned long trap_irq_save(void)
     return enabled ? PV_IRQ_ENABLED : 0;
 }
 
+/* The user's GS base. A trap kernel's GS_BASE is its own kernel-mode base: the
+ * hypervisor switches the two bases at every mode change (swapgs is not emulated), and
+ * while the kernel runs the user's is the inactive one, KERNEL_GS_BASE (as Xen has it
+ * for PV kernels). wrmsr of GS_BASE, the native member, would leave user mode's %gs
+ * at 0. */
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+
+static void trap_set_gs_base(unsigned long base)
+{
+    native_write_msr(MSR_KERNEL_GS_BASE, base);
+}
+
 /* lgdt of a read-only page holding the TSS descriptor, then ltr: no segment reloads
- * (the selectors are the hypervisor's). */
+ * (the selectors are the hypervisor's). The page is filled and made read-only once: a
+ * second load (the descriptor is never marked busy in our copy) loads it as it is. */
 static void trap_load_gdt(void)
 {
-    native_tss_descriptor(&trap_gdt[NATIVE_TSS_SEL / 8]);
-    set_direct_map_rw(virt_to_pfn(trap_gdt), false);
+    static bool filled;
+
+    if (!filled) {
+        native_tss_descriptor(&trap_gdt[NATIVE_TSS_SEL / 8]);
+        set_direct_map_rw(virt_to_pfn(trap_gdt), false);
+        filled = true;
+    }
     native_lgdt_ltr(trap_gdt, TRAP_GDT_ENTRIES, NATIVE_TSS_SEL);
 }
 
@@ -117,6 +137,7 @@ void pvops_fill_trap(struct pv_ops *ops)
     ops->cpu.load_gdt = trap_load_gdt;
     ops->cpu.load_idt = trap_load_idt;
     ops->cpu.syscall_init = trap_syscall_init;
+    ops->cpu.set_gs_base = trap_set_gs_base;
     /* mmu: page-table frames read-only; no instruction names a user L4 or pins */
     ops->mmu.alloc_pt = trap_alloc_pt;
     ops->mmu.release_pt = trap_release_pt;

@@ -23,10 +23,14 @@ void kernel_main(struct pv_boot *boot) __noreturn;
 /* traps.c: the one C entry of every exception, event and syscall. */
 void kernel_trap(struct pv_regs *regs);
 
-/* timer.c */
+/* timer.c; the self-test borrows the timer's port and one-shot timer (-1: the tick has
+ * no port), may hand back another port, and has the tick set again afterwards */
 void timer_init(void);
 bool timer_event(unsigned int port);     /* true if port is the timer's */
 extern volatile unsigned long timer_ticks;
+long timer_port_in_use(void);
+void timer_use_port(long port);          /* -1: none */
+void timer_resume(void);
 
 /* syscall.c */
 void syscall_dispatch(struct pv_regs *regs);
@@ -37,6 +41,15 @@ void syscall_dispatch(struct pv_regs *regs);
 void bench_run(void) __noreturn;
 long bench_user_report(const struct bench_report *r);
 bool bench_event(unsigned int port);
+
+/* pvtest.c: the pv_ops self-test (init=pvtest), which ends in power-off; its look at
+ * every entry before the kernel's own handling (true: handled, when it expected the
+ * exception), at every event port (true if port was its) and its system call */
+extern bool pvtest_active;
+void pvtest_run(void) __noreturn;
+bool pvtest_trap(struct pv_regs *regs);
+bool pvtest_event(unsigned int port);
+long pvtest_syscall(struct pv_regs *regs);
 
 /* main.c: the value of key=VALUE on the command line (pv_cmdline_value); the event of
  * the event-channel loopback check (true if port was its) */

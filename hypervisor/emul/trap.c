@@ -4,7 +4,8 @@
  * decodes it (emul/decode.c) and does what the instruction would have done to the
  * virtual CPU, following the hardware's rules, or refuses it with the #GP the CPU gave.
  *
- *   cli / sti          virtual IF = !evtchn_upcall_mask (an sti lets a pending event in)
+ *   cli / sti          virtual IF = !evtchn_upcall_mask (an sti lets a pending event in;
+ *                      "sti; hlt" is emulated as one, as the interrupt shadow makes it)
  *   hlt                sleep until an event is pending (the vCPU blocks)
  *   invlpg m           flush that page
  *   lgdt m             the pages under [base, base+limit] become the GDT (validated)
@@ -182,6 +183,22 @@ static bool trap_port(struct vcpu *v, struct cpu_regs *regs, const struct x86_in
     return true;
 }
 
+/* The CPU takes no interrupt in the instruction after sti (the interrupt shadow), which
+ * is what makes "sti; hlt" sleep without losing a wake-up. Delivering a pending event
+ * right after the emulated sti would break that: so an sti followed by hlt is emulated
+ * as one, blocking unless an event is already pending (it is then delivered on the way
+ * out, after the hlt, as on hardware). */
+static bool sti_then_hlt(struct vcpu *v, struct cpu_regs *regs, const struct x86_insn *i)
+{
+    uint8_t next;
+    if (copy_from_guest(&next, regs->rip + i->len, 1) || next != 0xf4)
+        return false;
+    regs->rip += i->len + 1u;
+    if (!v->vcpu_info->evtchn_upcall_pending)
+        sched_vcpu_block(v);
+    return true;
+}
+
 bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs)
 {
     struct x86_insn i;
@@ -191,7 +208,12 @@ bool emulate_trap_gp(struct vcpu *v, struct cpu_regs *regs)
     if (!i.two_byte) {
         switch (i.op) {
         case 0xfa: *upcall_mask(v) = 1; ok = true; break;                 /* cli */
-        case 0xfb: *upcall_mask(v) = 0; ok = true; break;                 /* sti */
+        case 0xfb:                                                        /* sti */
+            *upcall_mask(v) = 0;
+            ok = true;
+            if (sti_then_hlt(v, regs, &i))
+                return true;
+            break;
         case 0xf4:                                                        /* hlt */
             if (!v->vcpu_info->evtchn_upcall_pending)
                 sched_vcpu_block(v);

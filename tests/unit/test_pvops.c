@@ -86,7 +86,8 @@ static void test_check_names_empty_member(void **state)
 }
 
 /* trap = the native instructions, the paravirtual fixes of docs/trap-and-emulate.md
- * (virtual IF for irq_save, forced-emulation cpuid, HYPERVISOR_iret), hypercalls for
+ * (virtual IF for irq_save, forced-emulation cpuid, HYPERVISOR_iret, the user's GS base
+ * where the hypervisor keeps it), hypercalls for
  * the user L4 and pins, read-only page-table frames, and the xen devices. */
 static void test_trap_is_native_cpu_and_xen_devices(void **state)
 {
@@ -105,6 +106,9 @@ static void test_trap_is_native_cpu_and_xen_devices(void **state)
     assert_ptr_equal(trap.mmu.write_cr3, native.mmu.write_cr3);
     assert_ptr_equal(trap.mmu.invlpg, native.mmu.invlpg);
     assert_ptr_not_equal(trap.cpu.irq_save, native.cpu.irq_save);
+    /* the user's GS base is KERNEL_GS_BASE under a hypervisor, not GS_BASE */
+    assert_ptr_not_equal(trap.cpu.set_gs_base, native.cpu.set_gs_base);
+    assert_ptr_equal(trap.cpu.set_fs_base, native.cpu.set_fs_base);
     assert_ptr_equal(trap.cpu.cpuid, xen.cpu.cpuid);
     assert_ptr_equal(trap.cpu.iret, xen.cpu.iret);
     assert_ptr_equal(trap.mmu.write_user_cr3, xen.mmu.write_user_cr3);
