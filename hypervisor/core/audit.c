@@ -19,10 +19,11 @@
 #include "mm.h"
 #include "shutdown.h"
 
-#define AUDIT_MAX_FRAMES (1u << 16)   /* 256 MiB domains; larger ones are not audited */
+#define AUDIT_MAX_FRAMES (1u << 18)   /* 1 GiB domains; larger ones are not audited */
 #define AUDIT_SLOTS (AUDIT_MAX_FRAMES + 1 + DOMU_GRANT_FRAMES)
 
 bool audit_enabled;
+static unsigned long audit_every;      /* recount after every Nth table-changing call */
 static uint32_t want_count[AUDIT_SLOTS], want_type[AUDIT_SLOTS];
 static uint32_t writable_refs[AUDIT_SLOTS];
 static uint32_t grant_entries;        /* grant-marked L1 entries seen by count_table */
@@ -31,8 +32,12 @@ static uint64_t audits_run;
 void audit_init(void)
 {
     audit_enabled = cmdline_has("audit");
+    audit_every = cmdline_ulong("audit_every", 1);
+    if (!audit_every)
+        audit_every = 1;
     if (audit_enabled)
-        printk("audit: checking page-table and event-channel invariants after hypercalls\n");
+        printk("audit: checking page-table and event-channel invariants after hypercalls"
+               " (every %lu%s)\n", audit_every, audit_every == 1 ? "" : "th hypercall");
 }
 
 /* The domain's frames, in scratch-array order: its memory, shared_info, then its
@@ -212,8 +217,18 @@ static void audit_memory(struct domain *d)
 void audit_after_hypercall(uint64_t nr)
 {
     struct domain *d = current_domain();
-    if (!d || d->nr_pages >= AUDIT_MAX_FRAMES)
+    if (!d)
         return;
+    if (d->nr_pages > AUDIT_MAX_FRAMES) {
+        if (!d->audit_skipped_said) {
+            d->audit_skipped_said = true;
+            printk("audit: d%u has %lu MiB, more than the auditor covers (%u MiB): not audited\n",
+                   d->id, (unsigned long)(d->nr_pages >> 8), AUDIT_MAX_FRAMES >> 8);
+        }
+        return;
+    }
+    if (nr != __HYPERVISOR_event_channel_op && ++d->audit_calls % audit_every)
+        return;                          /* sampled: a later call recounts everything */
     switch (nr) {
     case __HYPERVISOR_mmu_update:
     case __HYPERVISOR_mmuext_op:

@@ -108,6 +108,8 @@ struct domain {
     uint64_t enosys_subop_logged[64]; /* (hypercall, sub-op) pairs already logged */
     struct { uint16_t nr; int16_t subop; } enosys_seen[16];   /* for the end line; -1 */
     unsigned enosys_count;            /* how many were refused (may exceed the list) */
+    uint64_t audit_calls;             /* table-changing hypercalls seen by the auditor */
+    bool audit_skipped_said;          /* "too big to audit" said once */
     struct vcpu vcpus[MAX_VCPUS];
     struct evtchn_domain evtchn;      /* 2-level event channels (event/evtchn.c) */
     struct gnttab_domain gnttab;      /* grant table v1 (grant/grant_table.c) */
