@@ -50,6 +50,7 @@ static const uint8_t clean_fpu_image[512] __attribute__((aligned(16))) = {
 
 void context_init(struct vcpu *v)
 {
+    debugregs_init(v);
     memcpy(v->fpu, clean_fpu_image, sizeof(v->fpu));
     v->sel_ds = v->sel_es = v->sel_fs = v->sel_gs = 0;
     v->fs_base = v->gs_base_kernel = v->gs_base_user = 0;
@@ -86,4 +87,5 @@ void context_load(struct vcpu *v)
     __asm__ volatile("clts; fxrstor64 %0" :: "m"(*(const uint8_t (*)[512])v->fpu) : "memory");
     if (v->fpu_ts)
         write_cr0(read_cr0() | X86_CR0_TS);
+    debugregs_load(v);
 }

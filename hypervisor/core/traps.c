@@ -6,6 +6,7 @@
  * reflected to the guest.
  */
 #include "bounce.h"
+#include "context.h"
 #include "continuation.h"
 #include "console.h"
 #include "domain.h"
@@ -145,6 +146,7 @@ void paranoid_dispatch(struct cpu_regs *regs)
     switch (regs->vector) {
     case 1:   /* #DB */
         if (regs->cs & 3) {
+            debugregs_on_db(current_vcpu());
             inject_exception(current_vcpu(), regs, 1, 0);
             return;
         }

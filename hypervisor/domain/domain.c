@@ -260,6 +260,7 @@ static void __attribute__((noreturn)) end_domain(struct domain *d, unsigned stat
         evtchn_domain_destroy(&domain_evtchn_env, &d->evtchn);
     write_cr3(virt_to_maddr(idle_l4()));
     desc_load_guest_gdt(NULL);
+    write_dr(7, 0);                      /* none of its breakpoints outlive it */
     record_end(d->module, d->id, status, how);
     uint64_t held = domain_release_memory(d);
     notify_control();

@@ -17,4 +17,10 @@ void context_init(struct vcpu *v);
  * the selector gave (null selector if it cannot be loaded, as Xen does). */
 uint64_t context_load_gs_selector(uint16_t sel, uint16_t *loaded);
 
+/* Hardware breakpoints (core/hc_debugreg.c): architectural start values, loading into
+ * the CPU (DR7 0 when none is enabled), and DR6 taken from the CPU on a guest #DB. */
+void debugregs_init(struct vcpu *v);
+void debugregs_load(const struct vcpu *v);
+void debugregs_on_db(struct vcpu *v);
+
 #endif

@@ -68,6 +68,7 @@ struct vcpu {
     uint64_t trap_star, trap_sfmask;  /* trap guests: their STAR and SFMASK MSRs */
     bool fpu_ts;                      /* virtual CR0.TS */
     uint8_t iopl;                     /* virtual IOPL (PHYSDEVOP_set_iopl) */
+    uint64_t debugreg[8];             /* DR0-3, DR6, DR7 (core/hc_debugreg.c); 4, 5 unused */
     uint64_t gdt_frames[14];
     unsigned gdt_nr_frames, gdt_entries;
     uint64_t ldt_base, ldt_entries;

@@ -62,6 +62,33 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* Debug registers by number (the register is part of the instruction). */
+static inline uint64_t read_dr(unsigned n)
+{
+    uint64_t v = 0;
+    switch (n) {
+    case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+    case 3: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+    case 6: __asm__ volatile("mov %%db6, %0" : "=r"(v)); break;
+    case 7: __asm__ volatile("mov %%db7, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static inline void write_dr(unsigned n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%db0" :: "r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%db1" :: "r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%db2" :: "r"(v)); break;
+    case 3: __asm__ volatile("mov %0, %%db3" :: "r"(v)); break;
+    case 6: __asm__ volatile("mov %0, %%db6" :: "r"(v)); break;
+    case 7: __asm__ volatile("mov %0, %%db7" :: "r"(v)); break;
+    }
+}
+
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
 

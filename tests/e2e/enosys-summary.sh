@@ -6,7 +6,7 @@
 run_parapet "$BUILD/tests/hc-enosys.elf" "$BUILD/tests/hello.elf"
 st=$?
 [[ $st -eq 0 ]] || fail "exit status $st, expected 0"
-expect_line '^\[parapet\] d1: refused with -ENOSYS: sched_op_compat, platform_op, set_debugreg, .* and [0-9]+ more\s*$'
+expect_line '^\[parapet\] d1: refused with -ENOSYS: sched_op_compat, platform_op, event_channel_op_compat, .* and [0-9]+ more\s*$'
 expect_line '^\[parapet\] d1: refused with -ENOSYS: .*'
 n=$(grep -c 'refused with -ENOSYS' "$LOG")
 [[ $n -eq 1 ]] || fail "$n summary lines, expected 1 (hello asks for nothing refused)"
