@@ -57,7 +57,7 @@ GUEST_ASFLAGS := -D__ASSEMBLY__ -Itests/lib -Ihypercall-abi -I$(XEN_INC)
 # pvops sees the hypercall ABI and its own headers; guest-port sees pvops and the
 # freestanding lib.h of tests/lib (printf.c and string.c are shared, not copied).
 PVOPS_CFLAGS := $(FREESTANDING) $(WARN) -fno-pic -mcmodel=small -Ipvops/include
-PORT_CFLAGS := $(PVOPS_CFLAGS) -Iguest-port/include -Itests/lib
+PORT_CFLAGS := $(PVOPS_CFLAGS) -Iguest-port/include -Itests/lib -Ixenstored
 PORT_ASFLAGS := -D__ASSEMBLY__ -Ipvops/include -Iguest-port/include -Ihypercall-abi -I$(XEN_INC)
 # User programs of guest-port: position-independent code, linked in the user region.
 USER_CFLAGS := $(FREESTANDING) $(WARN) -fpie -Iguest-port/include -Iguest-port/user -Itests/lib
@@ -83,6 +83,7 @@ $(call read-kbuild,hypervisor,hv)
 $(call read-kbuild,tests,tst)
 $(call read-kbuild,pvops,pv)
 $(call read-kbuild,guest-port,gp)
+$(call read-kbuild,xenstored,xs)
 
 # ---- hypervisor ------------------------------------------------------------------------
 HV_LDS := hypervisor/arch/x86_64/hypervisor.lds
@@ -154,6 +155,10 @@ $(BUILD)/guest-port/%.o: guest-port/%.c $(XEN_INC)/xen/xen.h
 $(BUILD)/guest-port/%.o: guest-port/%.S $(XEN_INC)/xen/xen.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(PORT_ASFLAGS) -MMD -MP -c $< -o $@
+# The store library, freestanding, linked into guest-port (its string code is tests/lib's).
+$(BUILD)/xenstored/%.o: xenstored/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(PVOPS_CFLAGS) -Itests/lib -MMD -MP -c $< -o $@
 
 # User programs: each user/<name>.c linked alone with ulib and the shared tests/lib code,
 # then embedded by user/programs.S (USER_PROGRAMS = the user-y list, comma-separated).
@@ -181,9 +186,9 @@ $(GP_USER)/programs.o: guest-port/user/programs.S $(GP_USER_ELFS)
 # loader (which refuses ELF64): the header's address fields say where they go.
 GP_LDS := guest-port/kernel.lds
 GP_SHARED := $(BUILD)/tests/lib/printf.o $(BUILD)/tests/lib/string.o
-$(BUILD)/guest-port/kernel.elf: $(gp-obj) $(pv-obj) $(GP_SHARED) $(GP_LDS)
+$(BUILD)/guest-port/kernel.elf: $(gp-obj) $(pv-obj) $(xs-obj) $(GP_SHARED) $(GP_LDS)
 	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
-	    -T $(GP_LDS) -o $@ $(gp-obj) $(pv-obj) $(GP_SHARED)
+	    -T $(GP_LDS) -o $@ $(gp-obj) $(pv-obj) $(xs-obj) $(GP_SHARED)
 $(BUILD)/guest-port/kernel.bin: $(BUILD)/guest-port/kernel.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 	@echo "  BUILT   $@"
@@ -210,6 +215,14 @@ $(BUILD)/host/pvops/%.o: pvops/%.S $(XEN_INC)/xen/xen.h
 $(BUILD)/unit/test_pvops: tests/unit/test_pvops.c $(HOST_PVOPS) $(XEN_INC)/xen/xen.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(HOST_CFLAGS) -Ipvops/include -o $@ $< $(HOST_PVOPS) -lcmocka
+# The store library for the host: the C library's string functions (XS_HOSTED).
+HOST_XS := $(patsubst $(BUILD)/xenstored/%,$(BUILD)/host/xenstored/%,$(xs-obj))
+$(BUILD)/host/xenstored/%.o: xenstored/%.c $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -DXS_HOSTED -MMD -MP -c $< -o $@
+$(BUILD)/unit/test_xenstored: tests/unit/test_xenstored.c $(HOST_XS) $(XEN_INC)/xen/xen.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(HOST_CFLAGS) -DXS_HOSTED -Ixenstored -o $@ $< $(HOST_XS) -lcmocka
 UNIT_BINS := $(foreach t,$(tst-unit),$(BUILD)/unit/$(t))
 .PHONY: unit
 unit: deps $(UNIT_BINS)

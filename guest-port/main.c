@@ -5,7 +5,8 @@
  * preemption (two kernel threads that never yield must both run), then the init program
  * (init=, default "init"); its exit status is the machine's. init=bench runs the
  * benchmark instead (bench.c), init=pvtest the pv_ops self-test (pvtest.c), each around
- * the user program of that name.
+ * the user program of that name, and init=xenstored the control domain's xenstore
+ * service (xenstored.c).
  */
 #include "sched.h"
 
@@ -151,6 +152,8 @@ void kernel_main(struct pv_boot *b)
         bench_run();
     if (!strcmp(init, "pvtest"))
         pvtest_run();
+    if (!strcmp(init, "xenstored"))
+        xenstored_run();
     pid = proc_spawn(init);
     if (pid < 0)
         panic("cannot start init program \"%s\": %d", init, pid);

@@ -39,6 +39,7 @@
 #define PF_PRESENT      1UL
 #define PF_WRITE        2UL
 #define ENODEV          19
+#define EPERM           1
 #define MS              1000000ULL
 #define HOLD_NS         (20 * MS)   /* a 1 ms timer's event is pending by then, even when
                                        QEMU's timer thread lags on a busy host */
@@ -50,6 +51,7 @@
 #define ALIAS_SLOT      4                       /* a second L4 entry for the same L3 */
 #define HOLE_VA         ((5UL << 39) + 0x123)   /* never mapped: read_cr2 */
 #define CR3_SLOT        6                       /* mapped only under write_cr3's L4 */
+#define GRANT_VA        (258UL << 30)           /* slot 0, L3 entry 258: grant.map's page */
 #define LAZY_FEW        8                       /* entries written to see the deferral */
 #define LAZY_MANY       300                     /* more than one queue (128) of them */
 #define KSTACK_DROP     (8UL << 10)             /* load_kernel_stack: 8 KiB lower */
@@ -73,8 +75,9 @@
     X(evtchn, init) X(evtchn, bind_virq) X(evtchn, mask) X(evtchn, unmask) \
     X(evtchn, send) X(evtchn, close) X(evtchn, alloc_unbound) X(evtchn, bind_interdomain) \
     X(evtchn, dispatch) \
-    X(grant, init) X(grant, grant_access) X(grant, end_access) \
-    X(hv, null_call) X(hv, counters)
+    X(grant, init) X(grant, grant_access) X(grant, end_access) X(grant, map) \
+    X(grant, unmap) \
+    X(hv, null_call) X(hv, counters) X(hv, domain_info)
 
 #define AS_ENUM(g, m) M_##g##_##m,
 #define AS_NAME(g, m) #g "." #m,
@@ -1315,6 +1318,41 @@ static long grant_copy(unsigned long ref, unsigned long pfn, bool to_grant)
     return rc ? rc : op.status;
 }
 
+/* Our own page, granted to ourselves and mapped at GRANT_VA: the mapping reads and
+ * writes the page, holds the grant (end_access: -EBUSY), and unmap takes the entry away
+ * (the address faults, a second unmap is refused). */
+static void t_grant_map(uint16_t me, unsigned long page)
+{
+    uint64_t *p = pfn_to_virt(page), got = 0;
+    pte_t *pte = mm_kernel_pte(GRANT_VA);
+    long ref, h, rc;
+
+    p[1] = 0x96a4700000000123UL;
+    ref = pv_ops.grant.grant_access(me, page, false);
+    h = ref < 0 ? ref : pv_ops.grant.map(me, (unsigned long)ref, GRANT_VA, false);
+    if (!check(M_grant_map, h >= 0, "mapping our grant %ld gave %ld", ref, h)) {
+        if (ref >= 0)
+            pv_ops.grant.end_access((unsigned long)ref);
+        return;
+    }
+    check(M_grant_map, !probe_load(GRANT_VA + 8, &got) && got == p[1],
+          "the mapping reads %lx (%s), the page holds %lx", (unsigned long)got,
+          fault_text(fx.hit), (unsigned long)p[1]);
+    check(M_grant_map, !probe_store(GRANT_VA + 16, 0x5a5a) && p[2] == 0x5a5a,
+          "a write through the mapping (%s) left %lx in the page", fault_text(fx.hit),
+          (unsigned long)p[2]);
+    rc = pv_ops.grant.end_access((unsigned long)ref);
+    check(M_grant_map, rc < 0, "revoking the mapped grant %ld gave %ld", ref, rc);
+    rc = pv_ops.grant.unmap((unsigned long)h, GRANT_VA);
+    check(M_grant_unmap, rc == 0, "unmapping handle %ld gave %ld", h, rc);
+    check(M_grant_unmap, !(*pte & PTE_P), "the entry still holds %lx", (unsigned long)*pte);
+    check(M_grant_unmap, probe_load(GRANT_VA + 8, NULL), "the address still reads");
+    rc = pv_ops.grant.unmap((unsigned long)h, GRANT_VA);
+    check(M_grant_unmap, rc < 0, "a second unmap of handle %ld gave %ld", h, rc);
+    rc = pv_ops.grant.end_access((unsigned long)ref);
+    check(M_grant_unmap, rc == 0, "revoking grant %ld after the unmap gave %ld", ref, rc);
+}
+
 static void t_grant(void)
 {
     static const char why[] = "natively there is no other domain and no grant table";
@@ -1327,6 +1365,8 @@ static void t_grant(void)
         na(M_grant_init, pv_ops.grant.init(), -ENODEV, why);
         na(M_grant_grant_access, pv_ops.grant.grant_access(0, page, true), -ENODEV, why);
         na(M_grant_end_access, pv_ops.grant.end_access(8), -ENODEV, why);
+        na(M_grant_map, pv_ops.grant.map(0, 8, GRANT_VA, false), -ENODEV, why);
+        na(M_grant_unmap, pv_ops.grant.unmap(0, GRANT_VA), -ENODEV, why);
         frame_free(page);
         return;
     }
@@ -1364,15 +1404,39 @@ static void t_grant(void)
           "grant %ld gave status %ld", ref, st);
     rc = pv_ops.grant.end_access((unsigned long)ref);
     check(M_grant_end_access, rc == 0, "revoking grant %ld gave %ld", ref, rc);
+    t_grant_map((uint16_t)me, page);
     frame_free(page);
     frame_free(other);
     passed(M_grant_init);
     passed(M_grant_grant_access);
     passed(M_grant_end_access);
+    passed(M_grant_map);
+    passed(M_grant_unmap);
 }
 
 /* ---- hv: where someone counts (Parapet), a null call is one hypercall (xen) or one
  * emulation (trap) and nothing else ----------------------------------------------------- */
+
+/* Parapet's list of domains: the control domain sees itself first; any other is refused. */
+static void t_domain_info(void)
+{
+    struct pv_domain_info info = { .domid = 0 };
+    long rc = pv_ops.hv.domain_info(&info);
+
+    if (rc == -ENOSYS) {
+        na(M_hv_domain_info, rc, -ENOSYS, backend == NATIVE
+           ? "no hypervisor lists domains natively" : "this hypervisor has no parapet_op (Xen)");
+        return;
+    }
+    if (rc == 0)
+        check(M_hv_domain_info, info.domid == 0 && (info.flags & PV_DOMF_CONTROL),
+              "as the control domain the first is domain %u, flags %x", info.domid,
+              info.flags);
+    else
+        check(M_hv_domain_info, rc == -EPERM, "not the control domain: gave %ld, expected "
+              "-EPERM", rc);
+    passed(M_hv_domain_info);
+}
 
 static void t_hv(void)
 {
@@ -1380,6 +1444,7 @@ static void t_hv(void)
     unsigned long flags, i;
     long rc = pv_ops.hv.counters(&a);
 
+    t_domain_info();
     if (rc == -ENOSYS) {
         na(M_hv_counters, rc, -ENOSYS, backend == NATIVE
            ? "no hypervisor counts natively" : "this hypervisor has no parapet_op (Xen)");

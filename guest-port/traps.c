@@ -45,7 +45,7 @@ static unsigned long stray_events;
 static void on_event(unsigned int port)
 {
     if (!timer_event(port) && !loopback_event(port) && !bench_event(port) &&
-        !pvtest_event(port))
+        !pvtest_event(port) && !xenstored_event(port))
         stray_events++;
 }
 

@@ -37,7 +37,8 @@ static const struct member {
     MEMBER(evtchn, alloc_unbound), MEMBER(evtchn, bind_interdomain),
     MEMBER(evtchn, dispatch),
     MEMBER(grant, init), MEMBER(grant, grant_access), MEMBER(grant, end_access),
-    MEMBER(hv, null_call), MEMBER(hv, counters),
+    MEMBER(grant, map), MEMBER(grant, unmap),
+    MEMBER(hv, null_call), MEMBER(hv, counters), MEMBER(hv, domain_info),
 };
 
 /* Every member is one pointer: the table covers the struct iff the sizes agree. */

@@ -59,6 +59,8 @@ void native_irq_dispatch(struct pv_regs *regs, pv_event_fn fn);
 long native_no_grants(void);
 long native_no_grant_access(uint16_t domid, unsigned long pfn, bool readonly);
 long native_no_end_access(unsigned long ref);
+long native_no_grant_map(uint16_t domid, unsigned long ref, unsigned long va, bool readonly);
+long native_no_grant_unmap(unsigned long handle, unsigned long va);
 void native_power_off(int status) PV_NORETURN;
 
 /* ---- native_entry.S ------------------------------------------------------------------- */
@@ -76,6 +78,7 @@ void xen_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 void xen_set_callback(unsigned int type, const void *entry);
 void xen_power_off(int status) PV_NORETURN;
 long xen_counters(struct pv_counters *out);
+long xen_domain_info(struct pv_domain_info *info);
 
 /* ---- xen_mmu.c --------------------------------------------------------------------------- */
 void xen_set_pte(pte_t *ptep, pte_t value);
@@ -114,6 +117,8 @@ void xen_evtchn_dispatch(struct pv_regs *regs, pv_event_fn fn);
 long xen_grant_init(void);
 long xen_grant_access(uint16_t domid, unsigned long pfn, bool readonly);
 long xen_end_access(unsigned long ref);
+long xen_grant_map(uint16_t domid, unsigned long ref, unsigned long va, bool readonly);
+long xen_grant_unmap(unsigned long handle, unsigned long va);
 
 /* ---- xen_entry.S ------------------------------------------------------------------------ */
 extern char xen_vector_stubs[];         /* PV_NR_EXCEPTIONS stubs, 16 bytes apart */

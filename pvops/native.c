@@ -206,6 +206,12 @@ static long native_no_counters(struct pv_counters *out)
     return -PV_ENOSYS;
 }
 
+static long native_no_domain_info(struct pv_domain_info *info)
+{
+    (void)info;
+    return -PV_ENOSYS;
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 void pvops_fill_native(struct pv_ops *ops)
@@ -287,8 +293,11 @@ void pvops_fill_native(struct pv_ops *ops)
     ops->grant.init = native_no_grants;
     ops->grant.grant_access = native_no_grant_access;
     ops->grant.end_access = native_no_end_access;
+    ops->grant.map = native_no_grant_map;
+    ops->grant.unmap = native_no_grant_unmap;
 
     /* hv: nobody to call or to count */
     ops->hv.null_call = native_null_call;
     ops->hv.counters = native_no_counters;
+    ops->hv.domain_info = native_no_domain_info;
 }

@@ -314,6 +314,22 @@ long native_no_end_access(unsigned long ref)
     return -ENODEV;
 }
 
+long native_no_grant_map(uint16_t domid, unsigned long ref, unsigned long va, bool readonly)
+{
+    (void)domid;
+    (void)ref;
+    (void)va;
+    (void)readonly;
+    return -ENODEV;
+}
+
+long native_no_grant_unmap(unsigned long handle, unsigned long va)
+{
+    (void)handle;
+    (void)va;
+    return -ENODEV;
+}
+
 /* ---- power: QEMU's isa-debug-exit, then halt for good ----------------------------------- */
 
 void native_power_off(int status)

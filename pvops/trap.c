@@ -149,4 +149,5 @@ void pvops_fill_trap(struct pv_ops *ops)
     ops->cpu.power_off = xen_power_off;
     /* hv: the null call is native's mov from CR0 (trapped here); Parapet's counters */
     ops->hv.counters = xen_counters;
+    ops->hv.domain_info = xen_domain_info;
 }

@@ -279,7 +279,7 @@ void xen_power_off(int status)
         HYPERVISOR_sched_op(SCHEDOP_yield, 0);
 }
 
-/* ---- hv: the cheapest hypercall, Parapet's counters ------------------------------------ */
+/* ---- hv: the cheapest hypercall, Parapet's counters and list of domains ----------------- */
 
 static void xen_null_call(void)
 {
@@ -299,6 +299,28 @@ long xen_counters(struct pv_counters *out)
     out->exceptions = s.exceptions;
     out->upcalls = s.upcalls;
     out->switches = s.switches;
+    return 0;
+}
+
+/* parapet_op(PARAPET_OP_domain_info): the domain at or above info->domid. */
+long xen_domain_info(struct pv_domain_info *info)
+{
+    struct parapet_domain_info d = { .domid = info->domid };
+    size_t i;
+    long rc = HYPERVISOR_parapet_op(PARAPET_OP_domain_info, (unsigned long)&d);
+
+    if (rc)
+        return rc;
+    info->domid = d.domid;
+    info->flags = (uint16_t)((d.flags & PARAPET_DOMF_control ? PV_DOMF_CONTROL : 0) |
+                             (d.flags & PARAPET_DOMF_trap ? PV_DOMF_TRAP : 0) |
+                             (d.flags & PARAPET_DOMF_dying ? PV_DOMF_DYING : 0));
+    info->store_port = d.store_port;
+    info->store_mfn = d.store_mfn;
+    info->nr_pages = d.nr_pages;
+    for (i = 0; i + 1 < sizeof(info->name); i++)
+        info->name[i] = d.name[i];
+    info->name[i] = 0;
     return 0;
 }
 
@@ -362,4 +384,5 @@ void pvops_fill_xen(struct pv_ops *ops)
     /* hv: xen_version, parapet_op */
     ops->hv.null_call = xen_null_call;
     ops->hv.counters = xen_counters;
+    ops->hv.domain_info = xen_domain_info;
 }

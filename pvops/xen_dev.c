@@ -131,4 +131,6 @@ void xen_fill_devices(struct pv_ops *ops)
     ops->grant.init = xen_grant_init;
     ops->grant.grant_access = xen_grant_access;
     ops->grant.end_access = xen_end_access;
+    ops->grant.map = xen_grant_map;
+    ops->grant.unmap = xen_grant_unmap;
 }

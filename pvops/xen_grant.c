@@ -3,7 +3,8 @@
  * GNTTABOP_setup_table and mapped over a page of ours, entries handed out from the
  * first one not reserved for the toolstack (0-7). Granting writes frame and domain,
  * then (after a barrier) the flags; ending clears the flags only if the other side
- * is not using the entry.
+ * is not using the entry. Mapping another domain's grant: GNTTABOP_map_grant_ref at a
+ * kernel address (the hypervisor writes the L1 entry), undone by unmap_grant_ref.
  */
 #include "internal.h"
 
@@ -66,4 +67,27 @@ long xen_end_access(unsigned long ref)
                                           __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     table[ref].frame = 0;
     return 0;
+}
+
+long xen_grant_map(uint16_t domid, unsigned long ref, unsigned long va, bool readonly)
+{
+    struct gnttab_map_grant_ref op = {
+        .host_addr = va, .dom = domid, .ref = (grant_ref_t)ref,
+        .flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+    };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, (unsigned long)&op, 1);
+
+    if (rc)
+        return rc;
+    return op.status == GNTST_okay ? (long)op.handle : -EINVAL;
+}
+
+long xen_grant_unmap(unsigned long handle, unsigned long va)
+{
+    struct gnttab_unmap_grant_ref op = { .host_addr = va, .handle = (grant_handle_t)handle };
+    long rc = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, (unsigned long)&op, 1);
+
+    if (rc)
+        return rc;
+    return op.status == GNTST_okay ? 0 : -EINVAL;
 }

@@ -51,6 +51,11 @@ bool pvtest_trap(struct pv_regs *regs);
 bool pvtest_event(unsigned int port);
 long pvtest_syscall(struct pv_regs *regs);
 
+/* xenstored.c: the control domain's xenstore service (init=xenstored), which ends in
+ * power-off once every other domain has ended; its events (true if port was its) */
+void xenstored_run(void) __noreturn;
+bool xenstored_event(unsigned int port);
+
 /* main.c: the value of key=VALUE on the command line (pv_cmdline_value); the event of
  * the event-channel loopback check (true if port was its) */
 bool kernel_option(const char *key, char *out, size_t outlen);

@@ -23,9 +23,16 @@ void frames_init(unsigned long nr_pages);
 void frame_release(unsigned long pfn);          /* a frame joins the pool (boot only) */
 unsigned long frame_alloc(void);                /* a zeroed frame; panics when none */
 unsigned long frames_alloc(unsigned int n);     /* n contiguous frames, not zeroed */
+unsigned long frames_alloc_try(unsigned int n); /* the same, 0 when there are none */
 void frame_free(unsigned long pfn);
 void frames_free(unsigned long pfn, unsigned int n);
 unsigned long frames_free_count(void);
+
+/* kmalloc.c: small blocks carved from frames, large ones of whole frames; NULL when
+ * the pool is down to its reserve (what the kernel itself needs keeps working). */
+void *kmalloc(size_t size);
+void kfree(void *p);
+unsigned long kmalloc_in_use(void);             /* bytes handed out */
 
 /* pagetable.c */
 struct mm {

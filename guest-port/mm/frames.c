@@ -2,8 +2,8 @@
  * The frame allocator: one bit per pseudo-physical frame the kernel was given, set when
  * the frame is in use. Boot releases the frames that are free (pt_init, as it maps
  * them); after that frames come and go one at a time (page tables, user pages) or a
- * few contiguous ones (kernel stacks). A frame in the pool is always mapped writable
- * in the direct map, so it can be zeroed here.
+ * few contiguous ones (kernel stacks, kmalloc's large blocks). A frame in the pool is
+ * always mapped writable in the direct map, so it can be zeroed here.
  */
 #include "mm.h"
 
@@ -38,7 +38,7 @@ void frame_release(unsigned long pfn)
     nr_free++;
 }
 
-unsigned long frames_alloc(unsigned int n)
+unsigned long frames_alloc_try(unsigned int n)
 {
     unsigned long flags = pv_ops.cpu.irq_save(), start, run = 0, pfn;
 
@@ -60,7 +60,16 @@ unsigned long frames_alloc(unsigned int n)
         return start;
     }
     pv_ops.cpu.irq_restore(flags);
-    panic("out of memory: no %u free frames in a row (%lu free)", n, nr_free);
+    return 0;
+}
+
+unsigned long frames_alloc(unsigned int n)
+{
+    unsigned long pfn = frames_alloc_try(n);
+
+    if (!pfn)
+        panic("out of memory: no %u free frames in a row (%lu free)", n, nr_free);
+    return pfn;
 }
 
 unsigned long frame_alloc(void)

@@ -35,6 +35,19 @@ struct pv_counters {
     uint64_t switches;          /* times the vCPU was given the real CPU */
 };
 
+/* A domain as the control domain sees it (Parapet's parapet_op domain_info). */
+struct pv_domain_info {
+    uint16_t domid;             /* in: where to start; out: the first domain at or above */
+    uint16_t flags;             /* PV_DOMF_* */
+    uint32_t store_port;        /* its xenstore event channel, unbound for domain 0 */
+    uint64_t store_mfn;         /* its xenstore ring (also grant reference 1) */
+    uint64_t nr_pages;
+    char name[32];
+};
+#define PV_DOMF_CONTROL 1u      /* the control domain */
+#define PV_DOMF_TRAP    2u      /* a trap-and-emulate guest */
+#define PV_DOMF_DYING   4u      /* ended; others still map its frames */
+
 /* An event handler: called once per pending port (an IRQ line when native). */
 typedef void (*pv_event_fn)(unsigned int port);
 
@@ -123,12 +136,19 @@ struct pv_grant_ops {
     long (*init)(void);                         /* entries available, or negative errno */
     long (*grant_access)(uint16_t domid, unsigned long pfn, bool readonly);  /* ref */
     long (*end_access)(unsigned long ref);
+    /* another domain's grant ref mapped at kernel address va (its L1 must exist):
+     * a handle for unmap, or a negative errno */
+    long (*map)(uint16_t domid, unsigned long ref, unsigned long va, bool readonly);
+    long (*unmap)(unsigned long handle, unsigned long va);
 };
 
-/* The hypervisor itself, for measurements (docs/bench.md). */
+/* The hypervisor itself: measurements (docs/bench.md), and Parapet's list of domains
+ * for a control domain's xenstored (docs/xenstore.md). */
 struct pv_hv_ops {
     void (*null_call)(void);                    /* the cheapest round trip into it */
     long (*counters)(struct pv_counters *out);  /* 0, or -ENOSYS: nobody counts */
+    /* 0, -ESRCH past the last domain, -EPERM not the control domain, -ENOSYS not Parapet */
+    long (*domain_info)(struct pv_domain_info *info);
 };
 
 struct pv_ops {

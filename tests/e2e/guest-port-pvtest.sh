@@ -30,8 +30,12 @@ native evtchn.bind_interdomain natively there are no event channels
 native grant.init natively there is no other domain and no grant table
 native grant.grant_access natively there is no other domain and no grant table
 native grant.end_access natively there is no other domain and no grant table
+native grant.map natively there is no other domain and no grant table
+native grant.unmap natively there is no other domain and no grant table
 native hv.counters no hypervisor counts natively
+native hv.domain_info no hypervisor lists domains natively
 xen417 hv.counters this hypervisor has no parapet_op (Xen)
+xen417 hv.domain_info this hypervisor has no parapet_op (Xen)
 EOF
 )
 
