@@ -220,12 +220,15 @@ static void do_read(struct req *r)
         reply(r, n->value, n->vlen);
 }
 
-static void do_write(struct req *r)
+/* "path NUL payload" (write, set_perms): canonicalise the path and apply op to the
+ * payload; EINVAL when the path is not terminated, or when the payload is required
+ * (set_perms' list) and empty. */
+static void path_then_payload(struct req *r, enum xs_txop_kind op, bool payload_required)
 {
     size_t plen = strnlen(r->p, r->len);
     int rc;
 
-    if (plen == r->len) {
+    if (plen + (payload_required ? 1 : 0) >= r->len) {
         reply_err(r, XEN_EINVAL);
         return;
     }
@@ -233,8 +236,10 @@ static void do_write(struct req *r)
     if (rc)
         reply_err(r, rc);
     else
-        change(r, TXOP_WRITE, r->p + plen + 1, r->len - (uint32_t)plen - 1);
+        change(r, op, r->p + plen + 1, r->len - (uint32_t)plen - 1);
 }
+
+static void do_write(struct req *r) { path_then_payload(r, TXOP_WRITE, false); }
 
 static void do_mkdir(struct req *r)
 {
@@ -348,21 +353,7 @@ static void do_get_perms(struct req *r)
         reply(r, r->s->scratch, perms_format(n, r->s->scratch, sizeof(r->s->scratch)));
 }
 
-static void do_set_perms(struct req *r)
-{
-    size_t plen = strnlen(r->p, r->len);
-    int rc;
-
-    if (plen + 1 >= r->len) {               /* no path, or no list after it */
-        reply_err(r, XEN_EINVAL);
-        return;
-    }
-    rc = xs_canonical(r->c, r->p, r->path);
-    if (rc)
-        reply_err(r, rc);
-    else
-        change(r, TXOP_SET_PERMS, r->p + plen + 1, r->len - (uint32_t)plen - 1);
-}
+static void do_set_perms(struct req *r) { path_then_payload(r, TXOP_SET_PERMS, true); }
 
 static void do_watch(struct req *r)
 {
