@@ -8,7 +8,8 @@
 #   make debug    boot paused with a gdb stub and a ready gdbinit (build/gdbinit)
 #   make check-abi  regenerate docs/abi/table.md and check the ABI table against the code
 #   make test-xen   run the same test guests on Debian's Xen 4.17 (the ABI reference)
-#   make bench    instructions per operation: native, pv, trap and Xen 4.17 (build/bench/)
+#   make bench    instructions per operation: native, pv, trap and Xen 4.17, and Linux
+#                 kernel start to /init natively, on Parapet and on Xen (build/bench/)
 #   make linux    Debian's Linux kernel (vmlinux) and a busybox initramfs in
 #                 build/linux-cache/, downloaded once (issue #5; docs/linux-pv.md)
 #
@@ -263,8 +264,10 @@ debug: all
 	$(Q)scripts/parapet debug $(BUILD)/tests/hello.elf
 
 # scripts/bench: guest-port with init=bench natively, as pv and trap guests on Parapet and
-# on Xen 4.17 (built on demand; the column is skipped if it cannot be). Options through
-# BENCH_ARGS, e.g. make bench BENCH_ARGS="--only native,pv --no-wall".
+# on Xen 4.17 (built on demand; the column is skipped if it cannot be), then Debian's Linux
+# natively, on Parapet and on Xen (fetched as by make linux; skipped if it cannot be).
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--only native,pv --no-wall",
+# BENCH_ARGS=--no-linux or BENCH_ARGS="--only linux".
 bench: all
 	$(Q)scripts/bench --build $(BUILD) $(BENCH_ARGS)
 

@@ -198,6 +198,12 @@ static bool timer_can_wake(struct vcpu *v)
 static struct vcpu *idle_until_runnable(void)
 {
     static bool warned;
+    /* No vCPU holds the CPU, so no slice can end: without this the last vCPU's
+     * slice_end stays in the timer's deadline and, once past, re-arms the APIC every
+     * tick: the CPU spins through interrupts instead of halting (and under icount
+     * virtual time then crawls at the spin's instruction rate). switch_to sets a new
+     * slice. */
+    slice_end = UINT64_MAX;
     for (;;) {
         struct vcpu *v = queue_pop();
         if (v)

@@ -1,8 +1,9 @@
 """
 tests/bench/test_bench.py: the harness of `make bench` (scripts/bench) without the guest
-side. It reads recorded logs (fixtures/good: all four columns, icount and wall, shaped like
-real serial logs; fixtures/no-bench: real boots of a kernel that has no bench program) and
-must fail when a column, an op or a line is missing or malformed. The booting code runs
+side. It reads recorded logs (fixtures/good: all four columns, icount and wall, and the
+three Linux boots (linux-*.icount.log: real serial logs cut down to the kernel's first
+line and what follows "Run /init"); fixtures/no-bench: real boots of a kernel that has no
+bench program) and must fail when a column, an op or a line is missing or malformed. The booting code runs
 against stand-ins for the launcher and QEMU (fake-parapet, fake-qemu) that replay the
 fixtures. Cannot detect: whether the real guest prints what the fixtures say, or any
 property of a real measurement. No timing is asserted.
@@ -30,6 +31,7 @@ bench = importlib.util.module_from_spec(_spec)
 _loader.exec_module(bench)
 
 COLUMNS = ["native", "pv", "trap", "xen"]
+LINUX = ["native", "parapet", "xen"]
 
 
 def read(path):
@@ -39,6 +41,12 @@ def read(path):
 def good_run(col, mode="icount"):
     text = read(GOOD / ("%s.%s.log" % (col, mode)))
     return bench.parse_log(text, col, mode)
+
+
+def linux_run(col, text=None):
+    if text is None:
+        text = read(GOOD / ("linux-%s.icount.log" % col))
+    return bench.parse_linux_log(text, col)
 
 
 def edit_line(text, match, new):
@@ -161,6 +169,100 @@ class Parsing(unittest.TestCase):
                                 for l in run.tail), run.tail)
 
 
+class LinuxParsing(unittest.TestCase):
+    """linux/init's clock lines (scripts/bench's Linux section)."""
+
+    def assertError(self, errors, needle):
+        self.assertTrue(any(needle in e for e in errors), "%r not in %r" % (needle, errors))
+
+    def errors_after(self, col, match, new):
+        text = edit_line(read(GOOD / ("linux-%s.icount.log" % col)), match, new)
+        return linux_run(col, text).errors
+
+    def test_good_fixtures_parse(self):
+        for col in LINUX:
+            run = linux_run(col)
+            self.assertEqual(run.errors, [], col)
+            self.assertEqual(run.release, "6.1.0-56-amd64")
+            self.assertEqual(run.resolution_ns, 1)
+
+    def test_figures(self):
+        run = linux_run("native")
+        self.assertEqual(run.figure("kernel_to_init"), 1758001294)
+        self.assertEqual(run.figure("script"), 6219050629 - 1758001294)
+        self.assertEqual(run.figure("script_less_sleep"),
+                         6219050629 - 1758001294 - (3770832832 - 1769670993))
+        self.assertEqual(linux_run("parapet").figure("kernel_to_init"), 3124146144)
+        self.assertEqual(linux_run("xen").figure("script"), 8903541789 - 3412372446)
+
+    def test_prefixes(self):
+        # Parapet: only "(d1) " lines count; read as native, its lines have text before.
+        text = read(GOOD / "linux-parapet.icount.log")
+        self.assertError(linux_run("native", text).errors, "clock line with text before it")
+        self.assertEqual(linux_run("parapet", text + "parapet-init: uptime-end 9.0\n").errors,
+                         [])
+        # Xen's console adds its own CR to dom0's CR LF: the log as recorded parses.
+        raw = (GOOD / "linux-xen.icount.log").read_bytes()
+        self.assertIn(b"\r\r\n", raw)
+        self.assertEqual(linux_run("xen", raw.decode()).errors, [])
+
+    def test_missing_lines(self):
+        self.assertError(self.errors_after("native", "uptime-end", None), "no uptime-end line")
+        self.assertError(self.errors_after("parapet", "uptime-start", None),
+                         "no uptime-start line (an initramfs older than the clock lines?")
+        self.assertError(self.errors_after("xen", "uptime-sleep", None), "no uptime-sleep line")
+        self.assertError(self.errors_after("xen", "all steps passed", None),
+                         "the script did not finish")
+
+    def test_malformed_lines(self):
+        for bad in ("parapet-init: uptime-start 1,758001294",
+                    "parapet-init: uptime-start 1.7580012941",
+                    "parapet-init: uptime-start",
+                    "parapet-init: uptime-begin 1.758001294"):
+            errors = self.errors_after("native", "uptime-start", bad)
+            self.assertError(errors, "malformed clock line")
+            self.assertError(errors, "no uptime-start line")
+        errors = self.errors_after("native", "uptime-sleep", "parapet-init: uptime-sleep 1.7")
+        self.assertError(errors, "malformed clock line: 'parapet-init: uptime-sleep 1.7'")
+        text = read(GOOD / "linux-native.icount.log")
+        line = [l for l in text.splitlines() if "uptime-end" in l][0]
+        text = text.replace(line, line + "\n" + line)
+        self.assertError(linux_run("native", text).errors, "a second uptime-end line")
+        errors = self.errors_after("native", "uptime-end", "[    6.2] parapet-init: uptime-end 6.2")
+        self.assertError(errors, "text before it")
+
+    def test_clock_out_of_order(self):
+        errors = self.errors_after("native", "uptime-end", "parapet-init: uptime-end 1.5")
+        self.assertError(errors, "clock lines out of order")
+
+    def test_a_failed_step(self):
+        text = edit_line(read(GOOD / "linux-xen.icount.log"), "tmpfs: ok",
+                         "parapet-init: tmpfs: FAILED (md5 'a' then 'b')")
+        text = edit_line(text, "all steps passed",
+                         "parapet-init: a step failed, rebooting (exit status 1)")
+        errors = linux_run("xen", text).errors
+        self.assertEqual(errors, ["the script reports parapet-init: tmpfs: FAILED "
+                                  "(md5 'a' then 'b')"])
+
+    def test_centisecond_clock(self):
+        # Without /proc/timer_list, linux/init falls back to /proc/uptime's two decimals.
+        text = read(GOOD / "linux-native.icount.log")
+        for old, new in (("uptime-start 1.758001294", "uptime-start 1.75"),
+                         ("uptime-sleep 1.769670993 3.770832832", "uptime-sleep 1.77 3.77"),
+                         ("uptime-end 6.219050629", "uptime-end 6.22")):
+            text = text.replace(old, new)
+        run = linux_run("native", text)
+        self.assertEqual(run.errors, [])
+        self.assertEqual(run.resolution_ns, 10 ** 7)
+        self.assertEqual(run.figure("kernel_to_init"), 1750000000)
+        self.assertEqual(run.figure("script_less_sleep"), 6220000000 - 1750000000 - 2000000000)
+
+    def test_linux_that_never_reaches_init(self):
+        text = "[    0.9] Kernel panic - not syncing: VFS: Unable to mount root fs\n"
+        self.assertEqual(linux_run("native", text).errors,
+                         ["no parapet-init line at all (Linux never ran /init)"])
+
+
 class Harness(unittest.TestCase):
     """scripts/bench --from-logs over copies of the fixtures."""
 
@@ -216,13 +318,93 @@ class Harness(unittest.TestCase):
                                21731428 / 10000 * 1e6 / 2995200)
         with open(self.out / "bench.csv") as f:
             rows = list(csv.DictReader(f))
-        self.assertEqual(len(rows), 2 * 4 * 16)
+        self.assertEqual(len(rows), 2 * 4 * 16 + 3 * 3)
         self.assertEqual({r["commit"] for r in rows}, {"fixture"})
+        linux = [r for r in rows if r["section"] == "linux"]
+        self.assertEqual(len(linux), 9)
+        row = [r for r in linux if r["column"] == "parapet" and r["op"] == "kernel_to_init"][0]
+        self.assertEqual((row["ticks"], row["instructions_per_op"], row["mode"]),
+                         ("3124146144", "3124146144", "icount"))
         self.assertEqual({r["icount"] for r in rows if r["mode"] == "wall"}, {"off"})
         if importlib.util.find_spec("matplotlib"):
             self.assertTrue((self.out / "bench.png").is_file())
         else:
             self.assertIn("chart skipped", err)
+
+    def test_linux_table_and_files(self):
+        rc, out, _ = self.run_bench()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("512 MiB of guest memory in every column", out)
+        self.assertRegex(out, r"(?m)^kernel start to /init +1,758,001,294 +3,124,146,144 +"
+                         r"3,412,372,446 \| +1\.78 +1\.94 +0\.92$")
+        self.assertRegex(out, r"(?m)^the script +4,461,049,335 +5,360,535,896 +5,491,169,343 ")
+        self.assertRegex(out, r"(?m)^  less its sleep 2 +2,459,887,496 ")
+        self.assertIn("clock: native 1 ns (/proc/timer_list)", out)
+        self.assertIn("Parapet under 1.1x native and below Xen: not met (kernel start to /init "
+                      "1.78x native, 0.92x Xen; the script 1.20x native, 0.98x Xen)", out)
+        data = json.loads((self.out / "bench.json").read_text())["linux"]
+        self.assertEqual(data["memory_mib"], 512)
+        self.assertEqual(data["runs"]["xen"]["instructions"]["kernel_to_init"], 3412372446)
+        self.assertEqual(data["runs"]["native"]["sleep_ns"], [1769670993, 3770832832])
+        self.assertAlmostEqual(data["ratios"]["script"]["Parapet/Xen"],
+                               5360535896 / 5491169343)
+        self.assertIs(data["goal"]["met"], False)
+
+    def test_linux_goal_met(self):
+        for old, new in (("uptime-start 3.124146144", "uptime-start 1.900000000"),
+                         ("uptime-sleep 3.150891320 5.153819608",
+                          "uptime-sleep 2.000000000 4.000000000"),
+                         ("uptime-end 8.484682040", "uptime-end 6.600000000")):
+            self.edit("linux-parapet.icount.log", old, "(d1) parapet-init: " + new)
+        rc, out, _ = self.run_bench()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Parapet under 1.1x native and below Xen: met (kernel start to /init "
+                      "1.08x native, 0.56x Xen; the script 1.05x native, 0.86x Xen)", out)
+
+    def test_a_missing_linux_column_fails(self):
+        (self.logs / "linux-xen.icount.log").unlink()
+        rc, out, _ = self.run_bench()
+        self.assertEqual(rc, 1)
+        self.assertIn("Linux Xen 4.17 (icount): Linux column xen missing: no log "
+                      "linux-xen.icount.log", out)
+        self.assertIn("FAILED: 1 boot", out)
+        self.assertIn("Parapet under 1.1x native and below Xen: not measured", out)
+        self.assertFalse(json.loads((self.out / "bench.json").read_text())["ok"])
+
+    def test_a_malformed_linux_line_fails(self):
+        self.edit("linux-native.icount.log", "uptime-end", "parapet-init: uptime-end 6.2x")
+        rc, out, _ = self.run_bench()
+        self.assertEqual(rc, 1)
+        self.assertIn("Linux native (icount): line 16: malformed clock line: "
+                      "'parapet-init: uptime-end 6.2x'", out)
+        self.assertIn("log: ", out)
+
+    def test_no_linux_and_only_linux(self):
+        rc, out, _ = self.run_bench("--no-linux")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("Linux", out)
+        self.assertIsNone(json.loads((self.out / "bench.json").read_text())["linux"])
+        for f in self.logs.glob("*.wall.log"):
+            f.unlink()
+        rc, out, _ = self.run_bench("--only", "linux")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("Instructions per operation", out)
+        self.assertIn("kernel start to /init", out)
+        rc, out, _ = self.run_bench("--only", "pv,linux-parapet", "--no-wall")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Parapet under 1.1x native and below Xen: not measured", out)
+
+    def test_linux_section_skipped(self):
+        meta = json.loads((self.logs / "run.json").read_text())
+        meta["linux"]["section_skipped"] = "Debian's kernel could not be fetched (no network)"
+        (self.logs / "run.json").write_text(json.dumps(meta))
+        for f in self.logs.glob("linux-*"):
+            f.unlink()
+        rc, out, err = self.run_bench()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Linux section skipped: Debian's kernel could not be fetched (no network)",
+                      out)
+        self.assertIn("Linux section skipped", err)
 
     def test_a_missing_column_fails(self):
         (self.logs / "trap.icount.log").unlink()
@@ -267,17 +449,25 @@ class Harness(unittest.TestCase):
         self.assertEqual(e.exception.code, 2)
 
     def test_repeat(self):
-        for col in COLUMNS:
+        for col in COLUMNS + ["linux-" + c for c in LINUX]:
             shutil.copy(self.logs / ("%s.icount.log" % col), self.logs / ("%s.icount.2.log" % col))
         rc, out, _ = self.run_bench("--repeat", "2")
         self.assertEqual(rc, 0, out)
         self.assertIn("Repeat: two runs give identical instruction counts", out)
+        self.assertIn("Linux Parapet, Linux Xen 4.17)", out)
         self.edit("pv.icount.2.log", "op=cr3_write ", "(d1) BENCH op=cr3_write iters=10000 "
                   "ticks=7021429 hypercalls=10000 emulations=0 exceptions=0 upcalls=0 switches=0")
         rc, out, _ = self.run_bench("--repeat", "2")
         self.assertEqual(rc, 1)
         self.assertIn("pv cr3_write: run 1 702.1, run 2 702.1 instr/op", out)
         self.assertFalse(json.loads((self.out / "bench.json").read_text())["repeat"]["identical"])
+        shutil.copy(self.logs / "pv.icount.log", self.logs / "pv.icount.2.log")
+        self.edit("linux-parapet.icount.2.log", "uptime-end",
+                  "(d1) parapet-init: uptime-end 8.484682041")
+        rc, out, _ = self.run_bench("--repeat", "2")
+        self.assertEqual(rc, 1)
+        self.assertIn("Linux Parapet the script: run 1 5,360,535,896, run 2 5,360,535,897 "
+                      "instructions", out)
 
     def test_xen_skipped(self):
         meta = json.loads((self.logs / "run.json").read_text())
@@ -305,13 +495,15 @@ class Booting(unittest.TestCase):
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-boot-"))
         self.build = self.tmp / "build"
         for f in ("parapet.bin", "guest-port/kernel.elf", "guest-port/kernel.bin",
-                  "xen/xen-4.17.elf"):
+                  "xen/xen-4.17.elf", "linux-cache/vmlinux", "linux-cache/vmlinuz",
+                  "linux-cache/initramfs.cpio.gz"):
             (self.build / f).parent.mkdir(parents=True, exist_ok=True)
             (self.build / f).write_bytes(b"")
         self.out = self.tmp / "out"
         self.env = {"PARAPET_BENCH_LAUNCHER": str(HERE / "fake-parapet"),
                     "PARAPET_BENCH_QEMU": str(HERE / "fake-qemu"),
-                    "PARAPET_BENCH_MAKE": "false", "FAKE_FIXTURES": str(GOOD)}
+                    "PARAPET_BENCH_MAKE": "false", "PARAPET_BENCH_FETCH": "true",
+                    "FAKE_FIXTURES": str(GOOD)}
         self.saved = dict(os.environ)
         os.environ.update(self.env)
 
@@ -334,8 +526,9 @@ class Booting(unittest.TestCase):
         logs = self.out / "logs"
         meta = json.loads((logs / "run.json").read_text())
         boots = meta["boots"]
-        self.assertEqual(sorted(boots), sorted("%s.%s" % (c, m) for c in COLUMNS
-                                               for m in ("icount", "wall")))
+        self.assertEqual(sorted(boots), sorted(["%s.%s" % (c, m) for c in COLUMNS
+                                                for m in ("icount", "wall")]
+                                               + ["linux-%s.icount" % c for c in LINUX]))
         elf = str(self.build / "guest-port/kernel.elf")
         kbin = str(self.build / "guest-port/kernel.bin")
         native = boots["native.icount"]["command"]
@@ -355,15 +548,36 @@ class Booting(unittest.TestCase):
             i = xen.index(pair[0])
             self.assertEqual(xen[i:i + 2], pair)
         self.assertNotIn("-icount", boots["xen.wall"]["command"])
+        cache = self.build / "linux-cache"
+        native = boots["linux-native.icount"]["command"]
+        for pair in (["-kernel", str(cache / "vmlinuz")],
+                     ["-initrd", str(cache / "initramfs.cpio.gz")],
+                     ["-append", "console=ttyS0"], ["-m", "512"], ["-cpu", "qemu64"],
+                     ["-icount", "shift=0,align=off,sleep=off"]):
+            i = native.index(pair[0])
+            self.assertEqual(native[i:i + 2], pair)
+        pv = boots["linux-parapet.icount"]["command"]
+        self.assertEqual(pv[-3:], [str(cache / "vmlinux") + ":dom.mem=512 console=hvc0",
+                                   "--initrd", str(cache / "initramfs.cpio.gz")])
+        self.assertEqual(pv[pv.index("--mem"):pv.index("--mem") + 2], ["--mem", "1024"])
+        self.assertIn("--icount", pv)
+        xen = boots["linux-xen.icount"]["command"]
+        for pair in (["-append", "console=com1 dom0_mem=512M,max:512M noreboot"],
+                     ["-initrd", "%s console=hvc0,%s" % (cache / "vmlinux",
+                                                         cache / "initramfs.cpio.gz")],
+                     ["-m", "1024"], ["-rtc", "base=2025-01-01T00:00:00,clock=vm"]):
+            i = xen.index(pair[0])
+            self.assertEqual(xen[i:i + 2], pair)
         for name in boots:
-            self.assertIn("BENCH-DONE", (logs / (name + ".log")).read_text())
+            self.assertIn("uptime-end" if name.startswith("linux-") else "BENCH-DONE",
+                          (logs / (name + ".log")).read_text())
         first = json.loads((self.out / "bench.json").read_text())
         so = io.StringIO()
         with contextlib.redirect_stdout(so), contextlib.redirect_stderr(io.StringIO()):
             rc = bench.main(["--from-logs", str(logs), "--out", str(self.tmp / "again")])
         self.assertEqual(rc, 0, so.getvalue())
         again = json.loads((self.tmp / "again" / "bench.json").read_text())
-        for key in ("environment", "ratios", "goals", "icount"):
+        for key in ("environment", "ratios", "goals", "icount", "linux"):
             self.assertEqual(first[key], again[key], key)
 
     def test_a_failing_boot_is_reported_with_its_log(self):
@@ -394,9 +608,47 @@ class Booting(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertIn("Xen 4.17 column skipped: ", err)
         self.assertIn("make build/xen/xen-4.17.elf", err)
+        self.assertIn("Linux Xen 4.17 column skipped: ", err)
+        self.assertIn("(Linux Xen 4.17 column skipped: ", out)
+        self.assertIn("Parapet under 1.1x native and below Xen: not measured", out)
         header = [l for l in out.splitlines() if l.startswith("op ")][0]
         self.assertNotIn("Xen 4.17 pv", header)
         self.assertIn("not measured", out)
+
+    def test_linux_that_cannot_be_fetched_is_skipped(self):
+        fetch = self.tmp / "fetch"
+        fetch.write_text("#!/bin/sh\necho 'fetch-linux: cannot download linux-image-6.1.0-56-"
+                         "amd64 (no network)' >&2\nexit 1\n")
+        fetch.chmod(0o755)
+        os.environ["PARAPET_BENCH_FETCH"] = str(fetch)
+        rc, out, err = self.run_bench("--only", "native,linux", "--no-wall")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("Linux section skipped: Debian's kernel could not be fetched "
+                      "(fetch-linux: cannot download linux-image-6.1.0-56-amd64", out)
+        self.assertIn("'make linux' fetches it", out)
+        boots = json.loads((self.out / "logs" / "run.json").read_text())["boots"]
+        self.assertEqual(sorted(boots), ["native.icount"])
+
+    def test_linux_boot_failures(self):
+        os.environ["FAKE_STATUS_linux_parapet"] = "1"
+        rc, out, _ = self.run_bench("--only", "linux")
+        self.assertEqual(rc, 1)
+        self.assertIn("Linux Parapet (icount): boot failed: exit status 1", out)
+        self.assertIn("Parapet under 1.1x native and below Xen: not measured", out)
+        # A QEMU that lingers after the script's last line is stopped; one that prints
+        # nothing runs into the timeout.
+        os.environ["FAKE_LINUX_HANG"] = "1"
+        rc, out, _ = self.run_bench("--only", "linux-native")
+        self.assertEqual(rc, 0, out)
+        os.environ["FAKE_LINUX_LOG"] = str(NO_BENCH / "xen.icount.log")
+        so = io.StringIO()
+        with contextlib.redirect_stdout(so), contextlib.redirect_stderr(io.StringIO()):
+            rc = bench.main(["--build", str(self.build), "--out", str(self.out),
+                             "--timeout", "2", "--only", "linux-native,linux-xen"])
+        self.assertEqual(rc, 1)
+        self.assertIn("Linux native (icount): boot failed: timed out after 2 s", so.getvalue())
+        self.assertIn("Linux Xen 4.17 (icount): boot failed: Xen: Hardware Dom0 crashed",
+                      so.getvalue())
 
     def test_repeat_boots_twice(self):
         rc, out, _ = self.run_bench("--only", "pv,trap", "--no-wall", "--repeat", "2")
