@@ -173,4 +173,42 @@ static inline bool peer_signal(evtchn_port_t port)
     return rc == 0;
 }
 
+/* ---- shared by the grant tests: page patterns and waiting for a step ---------------- */
+
+/* Fill a page with a pattern only 'seed' chooses (byte i: seed + 13 i + i / 256). */
+static inline void peer_pattern(void *page, uint8_t seed)
+{
+    uint8_t *p = page;
+    unsigned int i;
+
+    for (i = 0; i < PAGE_SIZE; i++)
+        p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
+}
+
+/* Record a failure at the first byte where got differs from want. */
+static inline bool peer_same_page(const char *what, const volatile void *got, const void *want)
+{
+    const volatile uint8_t *g = got;
+    const uint8_t *w = want;
+    unsigned int i;
+
+    for (i = 0; i < PAGE_SIZE; i++)
+        if (g[i] != w[i]) {
+            test_failure("%s: byte %u is 0x%x, expected 0x%x", what, i, g[i], w[i]);
+            return false;
+        }
+    return true;
+}
+
+/* Wait for the event that ends step 'what' of domain 'peer' on 'port'; a failure when it
+ * does not come within PEER_EVENT_NS. */
+static inline bool peer_wait_step(evtchn_port_t port, domid_t peer, const char *what)
+{
+    if (peer_wait(port))
+        return true;
+    test_failure("no \"%s\" event from d%u within %llu s", what, peer,
+                 PEER_EVENT_NS / NS_PER_SEC);
+    return false;
+}
+
 #endif

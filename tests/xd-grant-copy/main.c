@@ -60,44 +60,10 @@ static domid_t peer;
 static evtchn_port_t link;
 static bool scratch_ok;                 /* the granter's table frame is mapped */
 
-/* ---- patterns ------------------------------------------------------------------------ */
-
-static void pattern(void *page, uint8_t seed)
-{
-    uint8_t *p = page;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
-}
-
-/* Record a failure at the first byte where got differs from want. */
-static bool same_page(const char *what, const void *got, const void *want)
-{
-    const uint8_t *g = got, *w = want;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        if (g[i] != w[i]) {
-            test_failure("%s: byte %u is 0x%x, expected 0x%x", what, i, g[i], w[i]);
-            return false;
-        }
-    return true;
-}
-
 static bool step(const char *what)
 {
     printk("Test: %s\n", what);
     return true;
-}
-
-static bool wait_step(const char *what)
-{
-    if (peer_wait(link))
-        return true;
-    test_failure("no \"%s\" event from d%u within %llu s", what, peer,
-                 PEER_EVENT_NS / NS_PER_SEC);
-    return false;
 }
 
 /* ---- granter --------------------------------------------------------------------------- */
@@ -122,8 +88,8 @@ static bool granter_setup(void)
         test_error("cannot map grant-table frame %lx read-write", frame);
         return false;
     }
-    pattern(pages[PG_RW], SEED_RW);
-    pattern(pages[PG_RO], SEED_RO);
+    peer_pattern(pages[PG_RW], SEED_RW);
+    peer_pattern(pages[PG_RO], SEED_RO);
     memcpy(want_rw, pages[PG_RW], PAGE_SIZE);
     memcpy(want_ro, pages[PG_RO], PAGE_SIZE);
     grant(REF_RW, GTF_permit_access, peer, virt_to_mfn(pages[PG_RW]));
@@ -173,12 +139,12 @@ static void granter(void)
         return;
 
     step("d2 copies through the grants");
-    if (!wait_step("copied"))
+    if (!peer_wait_step(link, peer, "copied"))
         return;
-    pattern(pages[PG_SRC], SEED_OURS);      /* what d2 wrote, at WRITE_OFF */
+    peer_pattern(pages[PG_SRC], SEED_OURS);      /* what d2 wrote, at WRITE_OFF */
     memcpy((uint8_t *)want_rw + WRITE_OFF, (uint8_t *)pages[PG_SRC] + WRITE_OFF, WRITE_LEN);
-    same_page("ref 8's page after d2 wrote into it", rw, want_rw);
-    same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
+    peer_same_page("ref 8's page after d2 wrote into it", rw, want_rw);
+    peer_same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
     expect_entry(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
     expect_entry(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
     expect_entry(REF_OTHER, GTF_permit_access, (domid_t)(peer + 100), pages[PG_RW]);
@@ -187,10 +153,10 @@ static void granter(void)
     if (!revoke(REF_RW) || !revoke(REF_RO))
         return;
     memcpy(want_rw, rw, PAGE_SIZE);
-    if (!peer_signal(link) || !wait_step("tried"))
+    if (!peer_signal(link) || !peer_wait_step(link, peer, "tried"))
         return;
-    same_page("ref 8's page after revocation", rw, want_rw);
-    same_page("ref 9's page after revocation", pages[PG_RO], want_ro);
+    peer_same_page("ref 8's page after revocation", rw, want_rw);
+    peer_same_page("ref 9's page after revocation", pages[PG_RO], want_ro);
 }
 
 /* ---- grantee --------------------------------------------------------------------------- */
@@ -226,26 +192,26 @@ static void grantee_copies(void)
 {
     uint8_t *buf = (uint8_t *)pages[PG_BUF], *src = (uint8_t *)pages[PG_SRC];
 
-    pattern(want_ro, SEED_RO);
-    pattern(want_rw, SEED_RW);
-    pattern(src, SEED_OURS);
+    peer_pattern(want_ro, SEED_RO);
+    peer_pattern(want_rw, SEED_RW);
+    peer_pattern(src, SEED_OURS);
 
     copy_in("copy from read-only ref 9", theirs(REF_RO, 0), GNTST_okay);
-    same_page("ref 9 as copied", buf, want_ro);
+    peer_same_page("ref 9 as copied", buf, want_ro);
     copy_in("copy from ref 8", theirs(REF_RW, 0), GNTST_okay);
-    same_page("ref 8 as copied", buf, want_rw);
+    peer_same_page("ref 8 as copied", buf, want_rw);
 
     expect_st("copy 1000 bytes into ref 8 at offset 100",
               copy1(by_frame(src, WRITE_OFF), theirs(REF_RW, WRITE_OFF), WRITE_LEN),
               GNTST_okay);
     memcpy((uint8_t *)want_rw + WRITE_OFF, src + WRITE_OFF, WRITE_LEN);
     copy_in("copy ref 8 back", theirs(REF_RW, 0), GNTST_okay);
-    same_page("ref 8 after our write", buf, want_rw);
+    peer_same_page("ref 8 after our write", buf, want_rw);
 
     expect_st("copy into read-only ref 9",
               copy1(by_frame(src, 0), theirs(REF_RO, 0), PAGE_SIZE), GNTST_general_error);
     copy_in("copy ref 9 back", theirs(REF_RO, 0), GNTST_okay);
-    same_page("ref 9 after the refused write", buf, want_ro);
+    peer_same_page("ref 9 after the refused write", buf, want_ro);
 
     copy_in("copy from ref 10 (granted to another domain)", theirs(REF_OTHER, 0),
             GNTST_general_error);
@@ -271,7 +237,7 @@ static void grantee(void)
     if (!peer_signal(link))
         return;
     step("copy after d1 revoked");
-    if (!wait_step("revoked"))
+    if (!peer_wait_step(link, peer, "revoked"))
         return;
     grantee_after_revoke();
     peer_signal(link);

@@ -82,44 +82,11 @@ static grant_handle_t h_rw, h_ro, h_pte;
 
 /* ---- shared -------------------------------------------------------------------------- */
 
-static void pattern(void *page, uint8_t seed)
-{
-    uint8_t *p = page;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
-}
-
 /* want gets the bytes [off, off + len) of the page patterned with seed. */
 static void overlay(void *want, uint8_t seed, unsigned int off, unsigned int len)
 {
-    pattern(pages[PG_TMP], seed);
+    peer_pattern(pages[PG_TMP], seed);
     memcpy((uint8_t *)want + off, (uint8_t *)pages[PG_TMP] + off, len);
-}
-
-/* Record a failure at the first byte where got differs from want. */
-static bool same_page(const char *what, const volatile void *got, const void *want)
-{
-    const volatile uint8_t *g = got;
-    const uint8_t *w = want;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        if (g[i] != w[i]) {
-            test_failure("%s: byte %u is 0x%x, expected 0x%x", what, i, g[i], w[i]);
-            return false;
-        }
-    return true;
-}
-
-static bool wait_for(const char *what)
-{
-    if (peer_wait(link))
-        return true;
-    test_failure("no \"%s\" event from d%u within %llu s", what, peer,
-                 PEER_EVENT_NS / NS_PER_SEC);
-    return false;
 }
 
 /* One role is a table of steps, run in order until one returns false. */
@@ -160,8 +127,8 @@ static bool granter_setup(void)
     scratch_ok = table_frame0_mapped(pages[PG_SCRATCH], SCRATCH_VA, &frame0);
     if (!scratch_ok)
         return false;
-    pattern(pages[PG_RW], SEED_RW);
-    pattern(pages[PG_RO], SEED_RO);
+    peer_pattern(pages[PG_RW], SEED_RW);
+    peer_pattern(pages[PG_RO], SEED_RO);
     memcpy(want_rw, pages[PG_RW], PAGE_SIZE);
     memcpy(want_ro, pages[PG_RO], PAGE_SIZE);
     grant(REF_RW, GTF_permit_access, peer, virt_to_mfn(pages[PG_RW]));
@@ -175,12 +142,12 @@ static bool granter_setup(void)
 
 static bool granter_while_mapped(void)
 {
-    if (!wait_for("mapped"))
+    if (!peer_wait_step(link, peer, "mapped"))
         return false;
     overlay(want_rw, SEED_VA, VA_OFF, VA_LEN);
     overlay(want_rw, SEED_PTE, PTE_OFF, PTE_LEN);
-    same_page("ref 8's page after d2 wrote through its mappings", pages[PG_RW], want_rw);
-    same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
+    peer_same_page("ref 8's page after d2 wrote through its mappings", pages[PG_RW], want_rw);
+    peer_same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
     expect_entry(REF_RW, GTF_permit_access | GTF_reading | GTF_writing, peer, pages[PG_RW]);
     expect_entry(REF_RO, GTF_permit_access | GTF_readonly | GTF_reading, peer,
                  pages[PG_RO]);
@@ -218,12 +185,12 @@ static bool granter_after_unmap(void)
 {
     bool ok;
 
-    if (!wait_for("unmapped"))
+    if (!peer_wait_step(link, peer, "unmapped"))
         return false;
     /* Exact flags: the unmaps must have cleared what the maps set, nothing else. */
     ok = expect_entry(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
     ok &= expect_entry(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
-    same_page("ref 8's page after the unmaps", pages[PG_RW], want_rw);
+    peer_same_page("ref 8's page after the unmaps", pages[PG_RW], want_rw);
     if (!ok || !revoke(REF_RW) || !revoke(REF_RO))
         return false;
     printk("  refs %u and %u revoked\n", REF_RW, REF_RO);
@@ -232,12 +199,12 @@ static bool granter_after_unmap(void)
 
 static bool granter_after_tries(void)
 {
-    if (!wait_for("tried"))
+    if (!peer_wait_step(link, peer, "tried"))
         return false;
     expect_entry(REF_RW, 0, peer, pages[PG_RW]);
     expect_entry(REF_RO, 0, peer, pages[PG_RO]);
-    same_page("ref 8's page after revocation", pages[PG_RW], want_rw);
-    same_page("ref 9's page after revocation", pages[PG_RO], want_ro);
+    peer_same_page("ref 8's page after revocation", pages[PG_RW], want_rw);
+    peer_same_page("ref 9's page after revocation", pages[PG_RO], want_ro);
     return true;
 }
 
@@ -327,21 +294,21 @@ static bool mapper_map(void)
     if (h_rw == h_ro || h_rw == h_pte || h_ro == h_pte)
         test_failure("handles %u, %u, %u are not distinct", h_rw, h_ro, h_pte);
 
-    pattern(want_rw, SEED_RW);
-    pattern(want_ro, SEED_RO);
-    same_page("ref 8 read at its VA", words(E_RW), want_rw);
-    same_page("ref 8 read by contains_pte", words(E_PTE), want_rw);
-    same_page("ref 9 read at its VA", words(E_RO), want_ro);
+    peer_pattern(want_rw, SEED_RW);
+    peer_pattern(want_ro, SEED_RO);
+    peer_same_page("ref 8 read at its VA", words(E_RW), want_rw);
+    peer_same_page("ref 8 read by contains_pte", words(E_PTE), want_rw);
+    peer_same_page("ref 9 read at its VA", words(E_RO), want_ro);
 
     /* Bytes written through one mapping of ref 8 are read through the other. */
-    pattern(pages[PG_TMP], SEED_VA);
+    peer_pattern(pages[PG_TMP], SEED_VA);
     memcpy((uint8_t *)va_at(E_RW) + VA_OFF, (uint8_t *)pages[PG_TMP] + VA_OFF, VA_LEN);
-    pattern(pages[PG_TMP], SEED_PTE);
+    peer_pattern(pages[PG_TMP], SEED_PTE);
     memcpy((uint8_t *)va_at(E_PTE) + PTE_OFF, (uint8_t *)pages[PG_TMP] + PTE_OFF, PTE_LEN);
     overlay(want_rw, SEED_VA, VA_OFF, VA_LEN);
     overlay(want_rw, SEED_PTE, PTE_OFF, PTE_LEN);
-    same_page("ref 8 by contains_pte after our writes", words(E_PTE), want_rw);
-    same_page("ref 8 at its VA after our writes", words(E_RW), want_rw);
+    peer_same_page("ref 8 by contains_pte after our writes", words(E_PTE), want_rw);
+    peer_same_page("ref 8 at its VA after our writes", words(E_RW), want_rw);
 
     if (expect_exinfo("byte write through the read-only mapping of ref 9",
                       probe_write(words(E_RO) + 3), EXINFO(X86_PF, PFEC_P | PFEC_W)) &&
@@ -352,7 +319,7 @@ static bool mapper_map(void)
         expect_exinfo("write through the read-only mapping of ref 9",
                       probe_write_val(words(E_RO) + w, 0xbadbadUL),
                       EXINFO(X86_PF, PFEC_P | PFEC_W));
-    same_page("ref 9 after the refused writes", words(E_RO), want_ro);
+    peer_same_page("ref 9 after the refused writes", words(E_RO), want_ro);
 
     refused("map read-only ref 9 writable", REF_RO, E_REFUSED, GNTMAP_host_map,
             GNTST_general_error);
@@ -365,7 +332,7 @@ static bool mapper_map(void)
 
 static bool mapper_unmap(void)
 {
-    if (!wait_for("checked"))
+    if (!peer_wait_step(link, peer, "checked"))
         return false;
     /* The granter wrote one word into each page: the mappings show the live frames. */
     if (words(E_RW)[MARK_WORD] != MARK_RW || words(E_PTE)[MARK_WORD] != MARK_RW ||
@@ -392,7 +359,7 @@ static bool mapper_unmap(void)
 
 static bool mapper_after_revoke(void)
 {
-    if (!wait_for("revoked"))
+    if (!peer_wait_step(link, peer, "revoked"))
         return false;
     refused("map revoked ref 8 writable", REF_RW, E_RW, GNTMAP_host_map,
             GNTST_general_error);

@@ -74,44 +74,12 @@ static grant_handle_t h_rw, h_ro;
 
 /* ---- shared -------------------------------------------------------------------------- */
 
-static void pattern(void *page, uint8_t seed)
-{
-    uint8_t *p = page;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
-}
-
 /* What the page of ref 8 holds once the mapper has written its bytes. */
 static void want_after_mapper(void)
 {
-    pattern(want, SEED_GRANT);
-    pattern(pages[PG_TMP], SEED_OURS);
+    peer_pattern(want, SEED_GRANT);
+    peer_pattern(pages[PG_TMP], SEED_OURS);
     memcpy((uint8_t *)want + WRITE_OFF, (uint8_t *)pages[PG_TMP] + WRITE_OFF, WRITE_LEN);
-}
-
-static bool same_page(const char *what, const volatile void *got, const void *exp)
-{
-    const volatile uint8_t *g = got;
-    const uint8_t *w = exp;
-    unsigned int i;
-
-    for (i = 0; i < PAGE_SIZE; i++)
-        if (g[i] != w[i]) {
-            test_failure("%s: byte %u is 0x%x, expected 0x%x", what, i, g[i], w[i]);
-            return false;
-        }
-    return true;
-}
-
-static bool wait_for(const char *what)
-{
-    if (peer_wait(link))
-        return true;
-    test_failure("no \"%s\" event from d%u within %llu s", what, peer,
-                 PEER_EVENT_NS / NS_PER_SEC);
-    return false;
 }
 
 /* The other domain has ended once our end of the channel is no longer interdomain
@@ -180,8 +148,8 @@ static bool granter_setup(void)
     scratch_ok = table_frame0_mapped(pages[PG_SCRATCH], SCRATCH_VA, &frame0);
     if (!scratch_ok)
         return false;
-    pattern(pages[PG_DATA], SEED_GRANT);
-    pattern(pages[PG_SPARE], SEED_SPARE);
+    peer_pattern(pages[PG_DATA], SEED_GRANT);
+    peer_pattern(pages[PG_SPARE], SEED_SPARE);
     grant(REF_MAPPED, GTF_permit_access, peer, virt_to_mfn(pages[PG_DATA]));
     grant(REF_SPARE, GTF_permit_access, peer, virt_to_mfn(pages[PG_SPARE]));
     printk("  granted refs %u (mfn %lx) and %u (mfn %lx) to d%u; d%u ends first\n",
@@ -192,10 +160,10 @@ static bool granter_setup(void)
 
 static bool granter_while_mapped(void)
 {
-    if (!wait_for("mapped"))
+    if (!peer_wait_step(link, peer, "mapped"))
         return false;
     want_after_mapper();
-    same_page("ref 8's page after d2 wrote into it", pages[PG_DATA], want);
+    peer_same_page("ref 8's page after d2 wrote into it", pages[PG_DATA], want);
     expect_entry(REF_MAPPED, GTF_permit_access | GTF_reading | GTF_writing, pages[PG_DATA]);
     if (!peer_signal(link))
         return false;
@@ -227,7 +195,7 @@ static bool granter_after_mapper_end(void)
         printk("  entry %u: GTF_reading/GTF_writing cleared by d%u's teardown\n",
                REF_MAPPED, peer);
     expect_entry(REF_SPARE, GTF_permit_access, pages[PG_SPARE]);
-    same_page("ref 8's page after d2 ended", pages[PG_DATA], want);
+    peer_same_page("ref 8's page after d2 ended", pages[PG_DATA], want);
     revoke(REF_MAPPED);
     revoke(REF_SPARE);
     return true;
@@ -276,12 +244,12 @@ static bool mapper_map(void)
         return false;
     printk("  ref %u mapped: entries %lx (VA) and %lx (contains_pte)\n", REF_MAPPED,
            entry_at(E_RW), entry_at(E_RO));
-    pattern(want, SEED_GRANT);
-    same_page("ref 8 as mapped", words(E_RW), want);
+    peer_pattern(want, SEED_GRANT);
+    peer_same_page("ref 8 as mapped", words(E_RW), want);
     want_after_mapper();
     memcpy((uint8_t *)va_at(E_RW) + WRITE_OFF, (uint8_t *)want + WRITE_OFF, WRITE_LEN);
-    same_page("ref 8 read-only after our write", words(E_RO), want);
-    return peer_signal(link) && wait_for("checked");
+    peer_same_page("ref 8 read-only after our write", words(E_RO), want);
+    return peer_signal(link) && peer_wait_step(link, peer, "checked");
 }
 
 /* The granter has ended: its frame is still ours to use through the mappings. */
@@ -292,15 +260,15 @@ static bool mapper_after_granter_end(void)
     if (!wait_for_end())
         return false;
     printk("  writing and reading d%u's frame after its end\n", peer);
-    same_page("ref 8 right after d1 ended (writable mapping)", words(E_RW), want);
-    same_page("ref 8 right after d1 ended (read-only mapping)", words(E_RO), want);
-    pattern(want, SEED_LATE);
+    peer_same_page("ref 8 right after d1 ended (writable mapping)", words(E_RW), want);
+    peer_same_page("ref 8 right after d1 ended (read-only mapping)", words(E_RO), want);
+    peer_pattern(want, SEED_LATE);
     memcpy((void *)va_at(E_RW), want, PAGE_SIZE);
-    same_page("ref 8 rewritten after d1 ended", words(E_RO), want);
+    peer_same_page("ref 8 rewritten after d1 ended", words(E_RO), want);
     t0 = pvclock_now();
     spin_ns(SPIN_MS * NS_PER_MS);
-    same_page("ref 8 after spinning (writable mapping)", words(E_RW), want);
-    same_page("ref 8 after spinning (read-only mapping)", words(E_RO), want);
+    peer_same_page("ref 8 after spinning (writable mapping)", words(E_RW), want);
+    peer_same_page("ref 8 after spinning (read-only mapping)", words(E_RO), want);
     printk("  the page kept our pattern for %lu ms\n",
            (unsigned long)((pvclock_now() - t0) / NS_PER_MS));
     return true;
@@ -336,7 +304,7 @@ static bool mapper_unmap(void)
     printk("  unmapping the first of two mappings (writable, VA)\n");
     expect_st("unmap ref 8 at its VA", unmap_ref(h_rw, va_at(E_RW), 0), GNTST_okay);
     printk("  unmapped the first mapping; unmapping the last (read-only, contains_pte)\n");
-    same_page("ref 8 through the mapping left", words(E_RO), want);
+    peer_same_page("ref 8 through the mapping left", words(E_RO), want);
     expect_st("unmap ref 8 by contains_pte", unmap_ref(h_ro, maddr_at(E_RO), 0),
               GNTST_okay);
     printk("  unmapped the last mapping of d%u's frame\n", peer);
