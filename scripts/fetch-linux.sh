@@ -9,8 +9,13 @@
 #   build/linux-cache/initramfs.cpio.gz   busybox-static + linux/init, cpio newc, gzip
 #   build/linux-cache/kernel.txt          package, version, Xen notes, hypercall kind
 #
-#   scripts/fetch-linux.sh [--build DIR] [--refresh]
+#   scripts/fetch-linux.sh [--build DIR] [--refresh] [--deb FILE]
 #
+# --deb FILE uses that linux-image .deb instead of the archive's current one (e.g. an
+# older kernel that calls through the hypercall page, which the archive no longer has);
+# the derived files are remade from it (LINUX_DEB=FILE in the environment does the
+#
+# same, e.g. for `LINUX_DEB=... make test`). Without it, the newest cached one is used.
 # The .deb files are reused when present (no network needed then); --refresh asks the
 # archive for the current packages again. Derived files are remade when older than
 # their inputs. One line per step; a failed download says what failed and what to do.
@@ -19,11 +24,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
 refresh=0
+deb=${LINUX_DEB:-}
 while [[ $# -gt 0 ]]; do
   case $1 in
+    --deb) deb=${2:?--deb needs a linux-image .deb}; shift 2 ;;
     --build) build=${2:?--build needs a directory}; shift 2 ;;
     --refresh) refresh=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     *) echo "fetch-linux: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -82,6 +89,14 @@ fi
 fetch busybox-static 'busybox-static_*.deb'
 
 kernel_deb=$(compgen -G "$cache/linux-image-*-amd64_*.deb" | sort -V | tail -n 1)
+if [[ -n $deb ]]; then
+  [[ -f $deb ]] || die "--deb $deb: no such file"
+  dpkg-deb --field "$deb" Package | grep -q '^linux-image-' || die "--deb $deb is not a linux-image package"
+  kernel_deb=$deb
+fi
+# The derived files say which package they came from: another one remakes them.
+source_mark=$cache/vmlinux.from
+[[ -f $source_mark && $(cat "$source_mark") == "$(basename "$kernel_deb")" ]] || rm -f "$cache/vmlinux"
 busybox_deb=$(compgen -G "$cache/busybox-static_*.deb" | head -n 1)
 
 # stale OUT IN...: true when OUT is missing or older than one of IN.
@@ -89,6 +104,7 @@ stale() { local out=$1; shift; [[ ! -e $out ]] && return 0; local f; for f; do [
 
 # ---- the kernel --------------------------------------------------------------------------
 if stale "$cache/vmlinux" "$kernel_deb" "$helper"; then
+  basename "$kernel_deb" > "$source_mark"
   x=$(mktemp -d "$cache/extract.XXXXXX")
   # Only ./boot of the package (vmlinuz, config); the modules are not needed yet.
   dpkg-deb --fsys-tarfile "$kernel_deb" | tar -x -C "$x" ./boot
