@@ -14,8 +14,8 @@
 # --deb FILE uses that linux-image .deb instead of the archive's current one (e.g. an
 # older kernel that calls through the hypercall page, which the archive no longer has);
 # the derived files are remade from it (LINUX_DEB=FILE in the environment does the
-#
 # same, e.g. for `LINUX_DEB=... make test`). Without it, the newest cached one is used.
+#
 # The .deb files are reused when present (no network needed then); --refresh asks the
 # archive for the current packages again. Derived files are remade when older than
 # their inputs. One line per step; a failed download says what failed and what to do.
