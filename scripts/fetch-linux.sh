@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --deb) deb=${2:?--deb needs a linux-image .deb}; shift 2 ;;
     --build) build=${2:?--build needs a directory}; shift 2 ;;
     --refresh) refresh=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     *) echo "fetch-linux: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
