@@ -37,6 +37,7 @@
  */
 #include "../mm-common/grant.h"
 #include "../xd-common/peer.h"
+#include "../xd-common/grant_peer.h"
 
 const char test_title[] = "xd-grant-copy: copy through another domain's grants, then revoked";
 
@@ -100,37 +101,6 @@ static bool granter_setup(void)
     return true;
 }
 
-static void expect_entry(grant_ref_t ref, uint16_t flags, domid_t dom, const void *page)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-    uint32_t frame = (uint32_t)virt_to_mfn(page);
-
-    if (e->flags != flags || e->domid != dom || e->frame != frame)
-        test_failure("entry %u is flags 0x%x domid %u frame 0x%x, expected 0x%x %u 0x%x",
-                     ref, e->flags, e->domid, e->frame, flags, dom, frame);
-}
-
-/* End foreign access to ref: flags to 0 once no copy holds the entry (bounded). */
-static bool revoke(grant_ref_t ref)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-    uint64_t deadline = pvclock_now() + PEER_EVENT_NS;
-    uint16_t flags;
-
-    for (;;) {
-        flags = e->flags;
-        if (!(flags & (GTF_reading | GTF_writing)) &&
-            __atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_SEQ_CST))
-            return true;
-        if (pvclock_now() >= deadline) {
-            test_failure("entry %u stays in use (flags 0x%x): cannot revoke it", ref, flags);
-            return false;
-        }
-        peer_yield();
-    }
-}
-
 static void granter(void)
 {
     uint8_t *rw = (uint8_t *)pages[PG_RW];
@@ -145,12 +115,12 @@ static void granter(void)
     memcpy((uint8_t *)want_rw + WRITE_OFF, (uint8_t *)pages[PG_SRC] + WRITE_OFF, WRITE_LEN);
     peer_same_page("ref 8's page after d2 wrote into it", rw, want_rw);
     peer_same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
-    expect_entry(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
-    expect_entry(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
-    expect_entry(REF_OTHER, GTF_permit_access, (domid_t)(peer + 100), pages[PG_RW]);
+    peer_grant_entry_is(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
+    peer_grant_entry_is(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
+    peer_grant_entry_is(REF_OTHER, GTF_permit_access, (domid_t)(peer + 100), pages[PG_RW]);
 
     step("revoke refs 8 and 9, d2 copies again");
-    if (!revoke(REF_RW) || !revoke(REF_RO))
+    if (!peer_revoke(REF_RW) || !peer_revoke(REF_RO))
         return;
     memcpy(want_rw, rw, PAGE_SIZE);
     if (!peer_signal(link) || !peer_wait_step(link, peer, "tried"))

@@ -46,6 +46,7 @@
  */
 #include "../mm-common/grant.h"
 #include "../xd-common/peer.h"
+#include "../xd-common/grant_peer.h"
 
 const char test_title[] = "xd-grant-map: map another domain's grants, then revoked";
 
@@ -108,18 +109,6 @@ static void run_steps(const struct step *steps, unsigned int n)
 
 /* ---- granter ------------------------------------------------------------------------- */
 
-static bool expect_entry(grant_ref_t ref, uint16_t flags, domid_t dom, const void *page)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-    uint32_t frame = (uint32_t)virt_to_mfn(page);
-
-    if (e->flags == flags && e->domid == dom && e->frame == frame)
-        return true;
-    test_failure("entry %u is flags 0x%x domid %u frame 0x%x, expected 0x%x %u 0x%x", ref,
-                 e->flags, e->domid, e->frame, flags, dom, frame);
-    return false;
-}
-
 static bool granter_setup(void)
 {
     xen_pfn_t frame0;
@@ -148,37 +137,15 @@ static bool granter_while_mapped(void)
     overlay(want_rw, SEED_PTE, PTE_OFF, PTE_LEN);
     peer_same_page("ref 8's page after d2 wrote through its mappings", pages[PG_RW], want_rw);
     peer_same_page("ref 9's (read-only) page", pages[PG_RO], want_ro);
-    expect_entry(REF_RW, GTF_permit_access | GTF_reading | GTF_writing, peer, pages[PG_RW]);
-    expect_entry(REF_RO, GTF_permit_access | GTF_readonly | GTF_reading, peer,
+    peer_grant_entry_is(REF_RW, GTF_permit_access | GTF_reading | GTF_writing, peer, pages[PG_RW]);
+    peer_grant_entry_is(REF_RO, GTF_permit_access | GTF_readonly | GTF_reading, peer,
                  pages[PG_RO]);
-    expect_entry(REF_OTHER, GTF_permit_access, (domid_t)(peer + 100), pages[PG_RW]);
+    peer_grant_entry_is(REF_OTHER, GTF_permit_access, (domid_t)(peer + 100), pages[PG_RW]);
     ((volatile uint64_t *)pages[PG_RW])[MARK_WORD] = MARK_RW;
     ((volatile uint64_t *)pages[PG_RO])[MARK_WORD] = MARK_RO;
     want_rw[MARK_WORD] = MARK_RW;
     want_ro[MARK_WORD] = MARK_RO;
     return peer_signal(link);
-}
-
-/* End foreign access to ref: flags to 0 once no mapping holds the entry (bounded). */
-static bool revoke(grant_ref_t ref)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-    uint64_t deadline = pvclock_now() + PEER_EVENT_NS;
-    uint16_t flags;
-
-    for (;;) {
-        flags = e->flags;
-        if (!(flags & (GTF_reading | GTF_writing)) &&
-            __atomic_compare_exchange_n(&e->flags, &flags, 0, false, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_SEQ_CST))
-            return true;
-        if (pvclock_now() >= deadline) {
-            test_failure("entry %u stays in use (flags 0x%x): cannot revoke it", ref,
-                         flags);
-            return false;
-        }
-        peer_yield();
-    }
 }
 
 static bool granter_after_unmap(void)
@@ -188,10 +155,10 @@ static bool granter_after_unmap(void)
     if (!peer_wait_step(link, peer, "unmapped"))
         return false;
     /* Exact flags: the unmaps must have cleared what the maps set, nothing else. */
-    ok = expect_entry(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
-    ok &= expect_entry(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
+    ok = peer_grant_entry_is(REF_RW, GTF_permit_access, peer, pages[PG_RW]);
+    ok &= peer_grant_entry_is(REF_RO, GTF_permit_access | GTF_readonly, peer, pages[PG_RO]);
     peer_same_page("ref 8's page after the unmaps", pages[PG_RW], want_rw);
-    if (!ok || !revoke(REF_RW) || !revoke(REF_RO))
+    if (!ok || !peer_revoke(REF_RW) || !peer_revoke(REF_RO))
         return false;
     printk("  refs %u and %u revoked\n", REF_RW, REF_RO);
     return peer_signal(link);
@@ -201,8 +168,8 @@ static bool granter_after_tries(void)
 {
     if (!peer_wait_step(link, peer, "tried"))
         return false;
-    expect_entry(REF_RW, 0, peer, pages[PG_RW]);
-    expect_entry(REF_RO, 0, peer, pages[PG_RO]);
+    peer_grant_entry_is(REF_RW, 0, peer, pages[PG_RW]);
+    peer_grant_entry_is(REF_RO, 0, peer, pages[PG_RO]);
     peer_same_page("ref 8's page after revocation", pages[PG_RW], want_rw);
     peer_same_page("ref 9's page after revocation", pages[PG_RO], want_ro);
     return true;

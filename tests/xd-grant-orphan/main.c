@@ -44,6 +44,7 @@
  */
 #include "../mm-common/grant.h"
 #include "../xd-common/peer.h"
+#include "../xd-common/grant_peer.h"
 
 const char test_title[] = "xd-grant-orphan: a grant mapping outlives one of its domains";
 
@@ -129,18 +130,6 @@ static void run_steps(const struct step *steps, unsigned int n)
 
 /* ---- granter ------------------------------------------------------------------------- */
 
-static bool expect_entry(grant_ref_t ref, uint16_t flags, const void *page)
-{
-    volatile grant_entry_v1_t *e = gent(ref);
-    uint32_t frame = (uint32_t)virt_to_mfn(page);
-
-    if (e->flags == flags && e->domid == peer && e->frame == frame)
-        return true;
-    test_failure("entry %u is flags 0x%x domid %u frame 0x%x, expected 0x%x %u 0x%x", ref,
-                 e->flags, e->domid, e->frame, flags, peer, frame);
-    return false;
-}
-
 static bool granter_setup(void)
 {
     xen_pfn_t frame0;
@@ -164,7 +153,8 @@ static bool granter_while_mapped(void)
         return false;
     want_after_mapper();
     peer_same_page("ref 8's page after d2 wrote into it", pages[PG_DATA], want);
-    expect_entry(REF_MAPPED, GTF_permit_access | GTF_reading | GTF_writing, pages[PG_DATA]);
+    peer_grant_entry_is(REF_MAPPED, GTF_permit_access | GTF_reading | GTF_writing, peer,
+                        pages[PG_DATA]);
     if (!peer_signal(link))
         return false;
     if (granter_ends)
@@ -174,7 +164,7 @@ static bool granter_while_mapped(void)
 
 /* End foreign access to ref: flags to 0 while nothing holds the entry (no waiting:
  * the mapper has ended). */
-static void revoke(grant_ref_t ref)
+static void revoke_now(grant_ref_t ref)
 {
     volatile grant_entry_v1_t *e = gent(ref);
     uint16_t flags = e->flags;
@@ -191,13 +181,13 @@ static bool granter_after_mapper_end(void)
     if (!wait_for_end())
         return false;
     /* The mapper's teardown revoked both mappings before anything of ours ran again. */
-    if (expect_entry(REF_MAPPED, GTF_permit_access, pages[PG_DATA]))
+    if (peer_grant_entry_is(REF_MAPPED, GTF_permit_access, peer, pages[PG_DATA]))
         printk("  entry %u: GTF_reading/GTF_writing cleared by d%u's teardown\n",
                REF_MAPPED, peer);
-    expect_entry(REF_SPARE, GTF_permit_access, pages[PG_SPARE]);
+    peer_grant_entry_is(REF_SPARE, GTF_permit_access, peer, pages[PG_SPARE]);
     peer_same_page("ref 8's page after d2 ended", pages[PG_DATA], want);
-    revoke(REF_MAPPED);
-    revoke(REF_SPARE);
+    revoke_now(REF_MAPPED);
+    revoke_now(REF_SPARE);
     return true;
 }
 
