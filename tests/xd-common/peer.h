@@ -211,4 +211,22 @@ static inline bool peer_wait_step(evtchn_port_t port, domid_t peer, const char *
     return false;
 }
 
+/* A sequence of steps, each printed as a "Test:" line; the first that fails (returns
+ * false, having recorded why) ends the sequence: the later ones depend on it. */
+struct peer_step {
+    const char *name;
+    bool (*fn)(void);
+};
+
+static inline void peer_run_steps(const struct peer_step *steps, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        printk("Test: %s\n", steps[i].name);
+        if (!steps[i].fn())
+            return;
+    }
+}
+
 #endif

@@ -91,22 +91,6 @@ static void overlay(void *want, uint8_t seed, unsigned int off, unsigned int len
 }
 
 /* One role is a table of steps, run in order until one returns false. */
-struct step {
-    const char *name;
-    bool (*fn)(void);
-};
-
-static void run_steps(const struct step *steps, unsigned int n)
-{
-    unsigned int i;
-
-    for (i = 0; i < n; i++) {
-        printk("Test: %s\n", steps[i].name);
-        if (!steps[i].fn())
-            return;
-    }
-}
-
 /* ---- granter ------------------------------------------------------------------------- */
 
 static bool granter_setup(void)
@@ -175,7 +159,7 @@ static bool granter_after_tries(void)
     return true;
 }
 
-static const struct step granter_steps[] = {
+static const struct peer_step granter_steps[] = {
     { "grant refs 8 (rw) and 9 (ro) to d2, offer a channel", granter_setup },
     { "while d2 maps them: our pages, GTF_reading/GTF_writing", granter_while_mapped },
     { "after d2's unmaps: flags cleared, revoke", granter_after_unmap },
@@ -337,7 +321,7 @@ static bool mapper_after_revoke(void)
     return peer_signal(link);
 }
 
-static const struct step mapper_steps[] = {
+static const struct peer_step mapper_steps[] = {
     { "connect to d1", mapper_setup },
     { "map d1's grants (VA, read-only, contains_pte), refusals", mapper_map },
     { "read d1's writes, unmap", mapper_unmap },
@@ -353,12 +337,12 @@ void test_main(void)
     printk("  domain id %u, role %s\n", self_id, role);
     if (!strcmp(role, "granter")) {
         peer = (domid_t)cmdline_ulong("peer", 2);
-        run_steps(granter_steps, ARRAY_SIZE(granter_steps));
+        peer_run_steps(granter_steps, ARRAY_SIZE(granter_steps));
         if (scratch_ok)
             scratch_fini(&scr);
     } else if (!strcmp(role, "mapper")) {
         peer = (domid_t)cmdline_ulong("peer", 1);
-        run_steps(mapper_steps, ARRAY_SIZE(mapper_steps));
+        peer_run_steps(mapper_steps, ARRAY_SIZE(mapper_steps));
         /* No scratch_fini if a mapping may be left: clearing a grant entry with
          * mmu_update is an implicit unmap (refused); the teardown revokes it. */
         if (scratch_ok && !entry_at(E_RW) && !entry_at(E_RO) && !entry_at(E_PTE))

@@ -112,22 +112,6 @@ static bool wait_for_end(void)
     return true;
 }
 
-struct step {
-    const char *name;
-    bool (*fn)(void);
-};
-
-static void run_steps(const struct step *steps, unsigned int n)
-{
-    unsigned int i;
-
-    for (i = 0; i < n; i++) {
-        printk("Test: %s\n", steps[i].name);
-        if (!steps[i].fn())
-            return;
-    }
-}
-
 /* ---- granter ------------------------------------------------------------------------- */
 
 static bool granter_setup(void)
@@ -191,12 +175,12 @@ static bool granter_after_mapper_end(void)
     return true;
 }
 
-static const struct step granter_steps[] = {
+static const struct peer_step granter_steps[] = {
     { "grant refs 8 and 9 to d2, offer a channel", granter_setup },
     { "while d2 maps ref 8: our page, GTF_reading/GTF_writing", granter_while_mapped },
 };
 
-static const struct step granter_stays_steps[] = {
+static const struct peer_step granter_stays_steps[] = {
     { "after d2 ended with ref 8 mapped: flags cleared, revoke", granter_after_mapper_end },
 };
 
@@ -307,17 +291,17 @@ static bool mapper_unmap(void)
     return true;
 }
 
-static const struct step mapper_steps[] = {
+static const struct peer_step mapper_steps[] = {
     { "connect to d1", mapper_setup },
     { "map ref 8 twice, write into it", mapper_map },
 };
 
-static const struct step mapper_stays_steps[] = {
+static const struct peer_step mapper_stays_steps[] = {
     { "use d1's frame after d1 ended", mapper_after_granter_end },
     { "new maps and copies of the ended d1's grants", mapper_refused_after_end },
 };
 
-static const struct step mapper_unmap_steps[] = {
+static const struct peer_step mapper_unmap_steps[] = {
     { "unmap both mappings of the ended d1's frame", mapper_unmap },
 };
 
@@ -352,20 +336,20 @@ void test_main(void)
     }
     peer = (domid_t)cmdline_ulong("peer", granter ? 2 : 1);
     if (granter) {
-        run_steps(granter_steps, ARRAY_SIZE(granter_steps));
+        peer_run_steps(granter_steps, ARRAY_SIZE(granter_steps));
         if (!granter_ends && test_status() == TEST_SUCCESS)
-            run_steps(granter_stays_steps, ARRAY_SIZE(granter_stays_steps));
+            peer_run_steps(granter_stays_steps, ARRAY_SIZE(granter_stays_steps));
         if (scratch_ok)
             scratch_fini(&scr);
         return;
     }
-    run_steps(mapper_steps, ARRAY_SIZE(mapper_steps));
+    peer_run_steps(mapper_steps, ARRAY_SIZE(mapper_steps));
     if (test_status() != TEST_SUCCESS)
         return;             /* mappings left in place go with our teardown */
     if (granter_ends)
-        run_steps(mapper_stays_steps, ARRAY_SIZE(mapper_stays_steps));
+        peer_run_steps(mapper_stays_steps, ARRAY_SIZE(mapper_stays_steps));
     if (mapper_unmaps && test_status() == TEST_SUCCESS)
-        run_steps(mapper_unmap_steps, ARRAY_SIZE(mapper_unmap_steps));
+        peer_run_steps(mapper_unmap_steps, ARRAY_SIZE(mapper_unmap_steps));
     else if (!mapper_unmaps)
         mapper_leaves();
 }
